@@ -1,0 +1,15 @@
+/**
+ * Small helpers over contract types that runtime code needs. Kept apart from contract.ts so the Lambda
+ * bundle does not pull in zod: contracts are validated at synth, the evaluator only reads them.
+ */
+import type { Severity, Tier } from './contract.ts';
+
+/** The severity a change into `tier` carries: explicit, else page for a freeze-all tier, else info. */
+export function tierSeverity(tier: Tier): Severity {
+  return tier.severity ?? (tier.freeze === 'all' ? 'page' : 'info');
+}
+
+/** `contract#objective`: how the store, metrics and gate holders name one objective. */
+export function objectiveKey(contract: string, objective: string): string {
+  return `${contract}#${objective}`;
+}

@@ -1,0 +1,232 @@
+/**
+ * Ports: what the use cases need from the outside world. Adapters in functions/adapters implement them
+ * against AWS (each the only importer of its SDK client); functions/adapters/memory.ts implements them in
+ * memory for tests and the demo. Instants are epoch milliseconds (UTC) everywhere.
+ */
+import type { Severity } from './core/contract.ts';
+
+/** Time comes from here, never from Date.now() in the core or the use cases. */
+export interface Clock {
+  /** Epoch milliseconds, UTC. */
+  now(): number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics (CloudWatch GetMetricData)
+
+/** One series to fetch: a metric and statistic at one period over one time range. */
+export interface MetricQuery {
+  /** Caller's id for the series, unique within one fetch (e.g. `q12`); the adapter maps it to a GetMetricData Id. */
+  id: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  /** CloudWatch statistic: Sum, Average, SampleCount, p99, `TC(:0.3)`... */
+  stat: string;
+  /** Seconds; a multiple of 60 (and of 300 / 3600 when startMs is older than 15 / 63 days, see core/resolution). */
+  periodSeconds: number;
+  /** Inclusive start, epoch ms, aligned to the period. */
+  startMs: number;
+  /** Exclusive end, epoch ms, aligned to the period. */
+  endMs: number;
+}
+
+/** One datapoint: the period starting at `t` (epoch ms) had statistic value `v`. */
+export interface Datapoint {
+  t: number;
+  v: number;
+}
+
+export type SeriesResult =
+  | { ok: true; points: Datapoint[] }
+  | { ok: false; error: { code: string; message: string } };
+
+export interface MetricsPort {
+  /**
+   * Fetches every query, batching as the API allows. A failure is reported per series (never thrown for
+   * the whole set), so one contract's denied or missing metric never stops another's.
+   */
+  fetch(queries: MetricQuery[]): Promise<Map<string, SeriesResult>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications (SNS)
+
+export interface MessageAttributes {
+  contract: string;
+  /** Objective name, or `-` for contract- or gate-level messages. */
+  objective: string;
+  tier: string;
+  previousTier: string;
+  severity: Severity;
+  /** Kind of event: tier-change, burn-alert, freeze, unfreeze, override, report. */
+  event: string;
+}
+
+export interface OutboundMessage {
+  /** Email subject, at most 100 printable ASCII characters (SNS rule). */
+  subject: string;
+  /** Readable text for email subscribers. */
+  text: string;
+  /** Structured payload for HTTPS and Lambda subscribers. */
+  json: Record<string, unknown>;
+  attributes: MessageAttributes;
+}
+
+export interface NotifierPort {
+  /** Throws on failure; the caller leaves the notification pending and retries on the next run. */
+  publish(message: OutboundMessage): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deployment gates (CodePipeline stage transitions, Inbound)
+
+export interface TransitionState {
+  enabled: boolean;
+  /** Present when disabled: the reason shown in the console. */
+  disabledReason?: string;
+  /** IAM identity that last changed the transition, as CodePipeline reports it. */
+  lastChangedBy?: string;
+  lastChangedAt?: number;
+}
+
+export interface GatePort {
+  /** Throws a GateNotFoundError when the pipeline or stage does not exist. */
+  getInboundTransition(pipeline: string, stage: string): Promise<TransitionState>;
+  /** `reason` must already be sanitized (core/reason.ts): 1-300 chars of [a-zA-Z0-9!@ ()\.*?-]. */
+  disableInbound(pipeline: string, stage: string, reason: string): Promise<void>;
+  enableInbound(pipeline: string, stage: string): Promise<void>;
+}
+
+export class GateNotFoundError extends Error {
+  override name = 'GateNotFoundError';
+}
+
+// ---------------------------------------------------------------------------------------------
+// State store (DynamoDB). Every state write is conditional on a version; no transactions.
+
+/** A notification recorded together with the change that caused it, sent afterwards (outbox). */
+export interface PendingNotification {
+  id: string;
+  createdAt: number;
+  message: OutboundMessage;
+  attempts: number;
+  lastError?: string;
+  /** Epoch ms until which one runner holds the right to send it. */
+  claimedUntil?: number;
+}
+
+export interface ObjectiveState {
+  contract: string;
+  objective: string;
+  /** Current tier name; null until the first evaluation with data. */
+  tier: string | null;
+  /** Epoch ms since which the objective is in `tier`. */
+  tierSince: number;
+  /** Percent of error budget remaining (can be negative); null when never computed. */
+  remainingPct: number | null;
+  /** Burn rates by look-back label (`5m`, `1h`, `6h`, `3d`...). Ratios: 1.0 spends the budget over the window. */
+  burnRates: Record<string, number>;
+  /** Burn alert ids currently firing (so each is announced once when it starts). */
+  activeAlerts: string[];
+  /** ok: computed from data; no-data: the series returned nothing (tier held); error: fetch failed (tier held). */
+  status: 'ok' | 'no-data' | 'error';
+  statusDetail?: string;
+  lastEvaluatedAt: number;
+  /** Monotonic; every write is conditional on the version read. 0 means "not stored yet". */
+  version: number;
+  outbox: Record<string, PendingNotification>;
+}
+
+/** Who holds a gate frozen: `contract#objective` keys mapped to the epoch ms they started holding. */
+export interface GateState {
+  pipeline: string;
+  stage: string;
+  holders: Record<string, number>;
+  /** True while the transition is disabled by this system (the console reason is ours). */
+  disabledByUs: boolean;
+  disabledAt?: number;
+  disabledReason?: string;
+  version: number;
+  outbox: Record<string, PendingNotification>;
+}
+
+export interface Override {
+  id: string;
+  /** `contract:<name>` (freeze lifted for that contract's gates) or `gate:<pipeline>/<stage>`. */
+  scope: string;
+  by: string;
+  reason: string;
+  createdAt: number;
+  /** Epoch ms; the override expires by itself. */
+  until: number;
+  revokedAt?: number;
+  revokedBy?: string;
+  /** command: `slo override`; console: a person re-enabled a transition we had disabled. */
+  source: 'command' | 'console';
+}
+
+export interface HistoryEntry {
+  /** `objective:<contract>#<objective>`, `gate:<pipeline>/<stage>`, `override:<id>`. */
+  subject: string;
+  at: number;
+  /** evaluation, tier-change, burn-alert, freeze, unfreeze, override, notification-sent, notification-failed, error */
+  type: string;
+  detail: Record<string, unknown>;
+}
+
+/** Which record an outbox entry lives on. */
+export type RecordRef = { kind: 'objective'; contract: string; objective: string } | { kind: 'gate'; pipeline: string; stage: string };
+
+export interface StorePort {
+  /** States for the given objectives (missing ones are absent from the map), keyed `contract#objective`. */
+  getObjectiveStates(keys: { contract: string; objective: string }[]): Promise<Map<string, ObjectiveState>>;
+  listObjectiveStates(): Promise<ObjectiveState[]>;
+  /**
+   * Writes `next` (whose version must be expectedVersion + 1) only if the stored version is still
+   * `expectedVersion` (0: only if absent). Returns false on a lost race; the caller re-reads.
+   */
+  putObjectiveState(next: ObjectiveState, expectedVersion: number): Promise<boolean>;
+
+  getGate(pipeline: string, stage: string): Promise<GateState | undefined>;
+  listGates(): Promise<GateState[]>;
+  /** Same contract as putObjectiveState. */
+  putGate(next: GateState, expectedVersion: number): Promise<boolean>;
+
+  /** Takes the right to send one pending notification until `leaseUntil`; false if absent or held by another. */
+  claimNotification(ref: RecordRef, id: string, leaseUntil: number, now: number): Promise<boolean>;
+  /** Removes a sent notification from the outbox. */
+  completeNotification(ref: RecordRef, id: string): Promise<void>;
+  /** Returns a notification that failed to send to the outbox for the next run, counting the attempt. */
+  releaseNotification(ref: RecordRef, id: string, error: string): Promise<void>;
+
+  putOverride(override: Override): Promise<void>;
+  listOverrides(): Promise<Override[]>;
+  /** Marks an override revoked; false when it does not exist or was already revoked. */
+  revokeOverride(id: string, by: string, at: number): Promise<boolean>;
+
+  /** Appends entries (never updated); each expires after the retention (>= 400 days). */
+  appendHistory(entries: HistoryEntry[]): Promise<void>;
+  /** Entries for one subject with from <= at < to, oldest first. */
+  queryHistory(subject: string, from: number, to: number): Promise<HistoryEntry[]>;
+}
+
+/** Counters and gauges the handler turns into EMF metrics (Powertools) and the demo prints. */
+export interface TelemetryPort {
+  budgetRemaining(contract: string, objective: string, pct: number): void;
+  burnRate(contract: string, objective: string, lookback: string, rate: number): void;
+  evaluationError(contract: string, objective: string, reason: string): void;
+  noData(contract: string, objective: string): void;
+  notificationsPending(count: number): void;
+}
+
+/** Everything a use case receives, as one object. */
+export interface Ports {
+  metrics: MetricsPort;
+  store: StorePort;
+  notifier: NotifierPort;
+  gate: GatePort;
+  clock: Clock;
+  telemetry?: TelemetryPort;
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void;
+}
