@@ -1,0 +1,413 @@
+/**
+ * In-memory twins of the ports, for tests and the local demo. They keep the same rules as the AWS
+ * adapters (conditional versions, outbox claims that do not bump the version, reason guard on gates)
+ * so a use case tested against them behaves the same against DynamoDB, SNS and CodePipeline.
+ *
+ * This file also holds the few rules both a twin and its AWS adapter enforce (storable values, the
+ * version step, the transition-reason guard), so the two cannot drift. It imports no AWS SDK.
+ */
+import { objectiveKey } from '../core/model.ts';
+import {
+  GateNotFoundError,
+  type Clock,
+  type Datapoint,
+  type GatePort,
+  type GateState,
+  type HistoryEntry,
+  type MetricQuery,
+  type MetricsPort,
+  type NotifierPort,
+  type ObjectiveState,
+  type OutboundMessage,
+  type Override,
+  type PendingNotification,
+  type RecordRef,
+  type SeriesResult,
+  type StorePort,
+  type TransitionState,
+} from '../ports.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Rules shared with the AWS adapters
+
+/** CodePipeline's rule for DisableStageTransition `reason`: 1-300 characters of this set. */
+export const TRANSITION_REASON_PATTERN = /^[a-zA-Z0-9!@ ().*?-]{1,300}$/;
+
+export class InvalidTransitionReasonError extends Error {
+  override name = 'InvalidTransitionReasonError';
+}
+
+/** Last guard before CodePipeline: the core's reason sanitizer (core/reason.ts) should already have cleaned it. */
+export function assertTransitionReason(reason: string): void {
+  if (!TRANSITION_REASON_PATTERN.test(reason)) {
+    throw new InvalidTransitionReasonError(
+      `transition reason must be 1-300 characters of letters, digits, space and !@().*?- ` +
+        `(no % : , _ /), got ${reason.length} characters: ${JSON.stringify(reason.slice(0, 80))}; sanitize it with core/reason.ts first`,
+    );
+  }
+}
+
+export class StoreValueError extends Error {
+  override name = 'StoreValueError';
+}
+
+/** A put whose `next.version` is not `expectedVersion + 1`: a bug in the caller, not a lost race. */
+export class VersionStepError extends Error {
+  override name = 'VersionStepError';
+}
+
+export function assertVersionStep(what: string, nextVersion: number, expectedVersion: number): void {
+  if (!Number.isInteger(expectedVersion) || expectedVersion < 0 || nextVersion !== expectedVersion + 1) {
+    throw new VersionStepError(
+      `${what}: next.version must be expectedVersion + 1 (expected ${expectedVersion}, so ${expectedVersion + 1}), got ${nextVersion}`,
+    );
+  }
+}
+
+/**
+ * Returns a deep copy fit for DynamoDB: `undefined` members dropped (DynamoDB has no undefined), and
+ * NaN / Infinity refused (DynamoDB numbers must be finite) with the path that held them.
+ */
+export function toStorable<T>(value: T, path = '$'): T {
+  return strip(value, path) as T;
+}
+
+function strip(value: unknown, path: string): unknown {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new StoreValueError(`${path} is ${value}: the store keeps finite numbers only`);
+    return value;
+  }
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
+      throw new StoreValueError(`${path} is a ${typeof value}: the store keeps JSON-like data only`);
+    }
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : strip(v, `${path}[${i}]`)));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== undefined) out[k] = strip(v, `${path}.${k}`);
+  }
+  return out;
+}
+
+/** Error messages kept on a released notification are cut to this many characters (item size). */
+export const MAX_LAST_ERROR_CHARS = 1000;
+
+/** Instants the history sort key can hold as a fixed-width ISO string (years 1970-9999). */
+export const MAX_HISTORY_INSTANT_MS = 253_402_300_799_999;
+
+export function assertHistoryInstant(at: number): void {
+  if (!Number.isInteger(at) || at < 0 || at > MAX_HISTORY_INSTANT_MS) {
+    throw new StoreValueError(`history instant ${at} is not an epoch-millisecond integer between 1970 and 9999`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clock
+
+/** A clock that only moves when told to. Epoch milliseconds, UTC. */
+export class ManualClock implements Clock {
+  private ms: number;
+  constructor(startMs = 0) {
+    this.ms = startMs;
+  }
+  now(): number {
+    return this.ms;
+  }
+  set(ms: number): void {
+    this.ms = ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store
+
+function copy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function gateKey(pipeline: string, stage: string): string {
+  return `${pipeline}#${stage}`;
+}
+
+export class MemoryStore implements StorePort {
+  private readonly objectives = new Map<string, ObjectiveState>();
+  private readonly gates = new Map<string, GateState>();
+  private readonly overrides = new Map<string, Override>();
+  /** Per subject, in append order; each entry has a sequence number so equal instants keep append order. */
+  private readonly history = new Map<string, { seq: number; entry: HistoryEntry }[]>();
+  private seq = 0;
+
+  async getObjectiveStates(keys: { contract: string; objective: string }[]): Promise<Map<string, ObjectiveState>> {
+    const out = new Map<string, ObjectiveState>();
+    for (const k of keys) {
+      const key = objectiveKey(k.contract, k.objective);
+      const state = this.objectives.get(key);
+      if (state) out.set(key, copy(state));
+    }
+    return out;
+  }
+
+  async listObjectiveStates(): Promise<ObjectiveState[]> {
+    return [...this.objectives.keys()].sort().map((k) => copy(this.objectives.get(k) as ObjectiveState));
+  }
+
+  async putObjectiveState(next: ObjectiveState, expectedVersion: number): Promise<boolean> {
+    assertVersionStep(`objective ${objectiveKey(next.contract, next.objective)}`, next.version, expectedVersion);
+    const key = objectiveKey(next.contract, next.objective);
+    const stored = toStorable(next);
+    const current = this.objectives.get(key);
+    if (!(expectedVersion === 0 ? current === undefined : current?.version === expectedVersion)) return false;
+    this.objectives.set(key, stored);
+    return true;
+  }
+
+  async getGate(pipeline: string, stage: string): Promise<GateState | undefined> {
+    const g = this.gates.get(gateKey(pipeline, stage));
+    return g ? copy(g) : undefined;
+  }
+
+  async listGates(): Promise<GateState[]> {
+    return [...this.gates.keys()].sort().map((k) => copy(this.gates.get(k) as GateState));
+  }
+
+  async putGate(next: GateState, expectedVersion: number): Promise<boolean> {
+    assertVersionStep(`gate ${next.pipeline}/${next.stage}`, next.version, expectedVersion);
+    const key = gateKey(next.pipeline, next.stage);
+    const stored = toStorable(next);
+    const current = this.gates.get(key);
+    if (!(expectedVersion === 0 ? current === undefined : current?.version === expectedVersion)) return false;
+    this.gates.set(key, stored);
+    return true;
+  }
+
+  private outboxOf(ref: RecordRef): Record<string, PendingNotification> | undefined {
+    const rec = ref.kind === 'objective' ? this.objectives.get(objectiveKey(ref.contract, ref.objective)) : this.gates.get(gateKey(ref.pipeline, ref.stage));
+    return rec?.outbox;
+  }
+
+  async claimNotification(ref: RecordRef, id: string, leaseUntil: number, now: number): Promise<boolean> {
+    const n = this.outboxOf(ref)?.[id];
+    if (!n) return false;
+    if (n.claimedUntil !== undefined && !(n.claimedUntil < now)) return false;
+    n.claimedUntil = leaseUntil;
+    return true;
+  }
+
+  async completeNotification(ref: RecordRef, id: string): Promise<void> {
+    const outbox = this.outboxOf(ref);
+    if (outbox) delete outbox[id];
+  }
+
+  async releaseNotification(ref: RecordRef, id: string, error: string): Promise<void> {
+    const n = this.outboxOf(ref)?.[id];
+    if (!n) return;
+    delete n.claimedUntil;
+    n.attempts = (n.attempts ?? 0) + 1;
+    n.lastError = error.slice(0, MAX_LAST_ERROR_CHARS);
+  }
+
+  async putOverride(override: Override): Promise<void> {
+    this.overrides.set(override.id, toStorable(override));
+  }
+
+  async listOverrides(): Promise<Override[]> {
+    return [...this.overrides.keys()].sort().map((k) => copy(this.overrides.get(k) as Override));
+  }
+
+  async revokeOverride(id: string, by: string, at: number): Promise<boolean> {
+    const o = this.overrides.get(id);
+    if (!o || o.revokedAt !== undefined) return false;
+    o.revokedAt = at;
+    o.revokedBy = by;
+    return true;
+  }
+
+  async appendHistory(entries: HistoryEntry[]): Promise<void> {
+    const stored = entries.map((e) => {
+      assertHistoryInstant(e.at);
+      return toStorable(e);
+    });
+    for (const e of stored) {
+      const list = this.history.get(e.subject) ?? [];
+      list.push({ seq: this.seq++, entry: e });
+      this.history.set(e.subject, list);
+    }
+  }
+
+  async queryHistory(subject: string, from: number, to: number): Promise<HistoryEntry[]> {
+    return (this.history.get(subject) ?? [])
+      .filter((h) => h.entry.at >= from && h.entry.at < to)
+      .sort((a, b) => a.entry.at - b.entry.at || a.seq - b.seq)
+      .map((h) => copy(h.entry));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifier
+
+/** The error a twin throws when told to fail (`failNext`). */
+export class SimulatedFailure extends Error {
+  override name = 'SimulatedFailure';
+}
+
+export class MemoryNotifier implements NotifierPort {
+  /** Every message published successfully, in order (copies). */
+  readonly published: OutboundMessage[] = [];
+  /** Publish attempts, failed ones included. */
+  attempts = 0;
+  private failures = 0;
+  private failWith: (() => Error) | undefined;
+
+  /** The next `n` publishes throw (a SimulatedFailure unless `error` builds another). */
+  failNext(n: number, error?: () => Error): void {
+    this.failures = n;
+    this.failWith = error;
+  }
+
+  async publish(message: OutboundMessage): Promise<void> {
+    this.attempts++;
+    if (this.failures > 0) {
+      this.failures--;
+      throw this.failWith ? this.failWith() : new SimulatedFailure('MemoryNotifier told to fail this publish (failNext)');
+    }
+    this.published.push(copy(message));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gate
+
+/** The identity MemoryGate reports as lastChangedBy for its own disable/enable. */
+export const MEMORY_GATE_IDENTITY = 'arn:aws:sts::000000000000:assumed-role/slo-contracts/evaluator';
+
+export interface GateCall {
+  op: 'get' | 'disable' | 'enable';
+  pipeline: string;
+  stage: string;
+  reason?: string;
+  /** Set when the call threw (failNext, unknown stage, invalid reason); it changed nothing. */
+  failed?: true;
+}
+
+export class MemoryGate implements GatePort {
+  /** Every call in order, failed ones flagged. */
+  readonly calls: GateCall[] = [];
+  private readonly transitions = new Map<string, TransitionState>();
+  private failures = 0;
+  private failWith: (() => Error) | undefined;
+
+  /** With a clock, our own disable/enable set lastChangedAt like CodePipeline does. */
+  constructor(private readonly clock?: Clock) {}
+
+  /** Registers a stage whose inbound transition starts as `initial` (enabled by default). */
+  addStage(pipeline: string, stage: string, initial: TransitionState = { enabled: true }): this {
+    this.transitions.set(gateKey(pipeline, stage), copy(initial));
+    return this;
+  }
+
+  /** What a person in the console does: sets the transition directly (the stage must be registered). */
+  setTransition(pipeline: string, stage: string, state: TransitionState): void {
+    this.require(pipeline, stage);
+    this.transitions.set(gateKey(pipeline, stage), copy(state));
+  }
+
+  /** Current transition, without recording a call (for assertions). */
+  peek(pipeline: string, stage: string): TransitionState | undefined {
+    const t = this.transitions.get(gateKey(pipeline, stage));
+    return t ? copy(t) : undefined;
+  }
+
+  /** The next `n` calls (any op) throw (a SimulatedFailure unless `error` builds another). */
+  failNext(n: number, error?: () => Error): void {
+    this.failures = n;
+    this.failWith = error;
+  }
+
+  async getInboundTransition(pipeline: string, stage: string): Promise<TransitionState> {
+    return this.call({ op: 'get', pipeline, stage }, () => copy(this.require(pipeline, stage)));
+  }
+
+  async disableInbound(pipeline: string, stage: string, reason: string): Promise<void> {
+    this.call({ op: 'disable', pipeline, stage, reason }, () => {
+      assertTransitionReason(reason);
+      this.require(pipeline, stage);
+      this.transitions.set(gateKey(pipeline, stage), { enabled: false, disabledReason: reason, ...this.changedNow() });
+    });
+  }
+
+  async enableInbound(pipeline: string, stage: string): Promise<void> {
+    this.call({ op: 'enable', pipeline, stage }, () => {
+      this.require(pipeline, stage);
+      this.transitions.set(gateKey(pipeline, stage), { enabled: true, ...this.changedNow() });
+    });
+  }
+
+  private call<T>(record: GateCall, fn: () => T): T {
+    this.calls.push(record);
+    try {
+      if (this.failures > 0) {
+        this.failures--;
+        throw this.failWith ? this.failWith() : new SimulatedFailure(`MemoryGate told to fail this ${record.op} (failNext)`);
+      }
+      return fn();
+    } catch (err) {
+      record.failed = true;
+      throw err;
+    }
+  }
+
+  private changedNow(): Pick<TransitionState, 'lastChangedBy' | 'lastChangedAt'> {
+    return this.clock ? { lastChangedBy: MEMORY_GATE_IDENTITY, lastChangedAt: this.clock.now() } : { lastChangedBy: MEMORY_GATE_IDENTITY };
+  }
+
+  private require(pipeline: string, stage: string): TransitionState {
+    const t = this.transitions.get(gateKey(pipeline, stage));
+    if (!t) {
+      throw new GateNotFoundError(`pipeline "${pipeline}" stage "${stage}" does not exist (MemoryGate: register it with addStage)`);
+    }
+    return t;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+/**
+ * Serves series from a generator. Points outside [startMs, endMs) are dropped and the rest sorted by
+ * time, as CloudWatch would. A generator that throws fails only that series, with the error's name as code.
+ */
+export class MemoryMetrics implements MetricsPort {
+  /** fetch() calls. */
+  callCount = 0;
+  /** Queries received, over all calls. */
+  metricsRequested = 0;
+  /** Every fetch's queries, in order. */
+  readonly requests: MetricQuery[][] = [];
+
+  constructor(private readonly generate: (query: MetricQuery) => Datapoint[]) {}
+
+  async fetch(queries: MetricQuery[]): Promise<Map<string, SeriesResult>> {
+    this.callCount++;
+    this.metricsRequested += queries.length;
+    this.requests.push(copy(queries));
+    const out = new Map<string, SeriesResult>();
+    for (const q of queries) {
+      try {
+        const points = this.generate(q)
+          .filter((p) => p.t >= q.startMs && p.t < q.endMs)
+          .sort((a, b) => a.t - b.t)
+          .map((p) => ({ t: p.t, v: p.v }));
+        out.set(q.id, { ok: true, points });
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        out.set(q.id, { ok: false, error: { code: e.name, message: e.message } });
+      }
+    }
+    return out;
+  }
+}
