@@ -1,0 +1,96 @@
+/**
+ * NotifierPort on one SNS topic (the only importer of the SNS SDK). One Publish per message with
+ * MessageStructure 'json': email gets readable text, machine subscribers (HTTP/S, Lambda, SQS,
+ * email-json) get the JSON payload. Message attributes let subscriptions filter (the pager subscribes
+ * with a filter policy on severity=page).
+ */
+import { PublishCommand, SNSClient, type MessageAttributeValue, type SNSClientConfig } from '@aws-sdk/client-sns';
+import type { MessageAttributes, NotifierPort, OutboundMessage } from '../ports.ts';
+
+/** SNS limits an email subject to 100 characters. */
+export const MAX_SUBJECT_CHARS = 100;
+/** SNS limits a message (body plus attributes) to 256 KiB. */
+export const MAX_MESSAGE_BYTES = 262_144;
+const FALLBACK_SUBJECT = 'slo-contracts notification';
+
+export class MessageTooLargeError extends Error {
+  override name = 'MessageTooLargeError';
+}
+
+/**
+ * Makes a subject SNS accepts: printable ASCII only (accents folded, e.g. é -> e; anything else -> ?),
+ * no line breaks or control characters, whitespace collapsed, at most 100 characters (cut with `...`),
+ * never empty.
+ */
+export function sanitizeSubject(subject: string): string {
+  const folded = subject.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+  const printable = folded
+    .replace(/[\r\n\t\f\v\u2028\u2029]+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  if (printable.length === 0) return FALLBACK_SUBJECT;
+  if (printable.length <= MAX_SUBJECT_CHARS) return printable;
+  return `${printable.slice(0, MAX_SUBJECT_CHARS - 3).trimEnd()}...`;
+}
+
+/** SNS rejects empty String attribute values: an empty one is sent as `-`. */
+export function toMessageAttributes(attributes: MessageAttributes): Record<string, MessageAttributeValue> {
+  const out: Record<string, MessageAttributeValue> = {};
+  for (const name of ['contract', 'objective', 'tier', 'previousTier', 'severity', 'event'] as const) {
+    const value = attributes[name];
+    out[name] = { DataType: 'String', StringValue: value === undefined || value === '' ? '-' : value };
+  }
+  return out;
+}
+
+/** The per-protocol body of a MessageStructure 'json' publish. */
+export function messageBody(message: OutboundMessage): string {
+  const json = JSON.stringify(message.json);
+  return JSON.stringify({
+    default: message.text,
+    email: message.text,
+    'email-json': json,
+    https: json,
+    http: json,
+    lambda: json,
+    sqs: json,
+  });
+}
+
+export class SnsNotifier implements NotifierPort {
+  constructor(
+    private readonly client: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async publish(message: OutboundMessage): Promise<void> {
+    const body = messageBody(message);
+    const attributes = toMessageAttributes(message.attributes);
+    const size =
+      Buffer.byteLength(body, 'utf8') +
+      Object.entries(attributes).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v.DataType ?? '') + Buffer.byteLength(v.StringValue ?? ''), 0);
+    if (size > MAX_MESSAGE_BYTES) {
+      throw new MessageTooLargeError(
+        `SNS message for ${message.attributes.contract}/${message.attributes.objective} (${message.attributes.event}) is ${size} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit: shorten text or json`,
+      );
+    }
+    await this.client.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        MessageStructure: 'json',
+        Subject: sanitizeSubject(message.subject),
+        Message: body,
+        MessageAttributes: attributes,
+      }),
+    );
+  }
+}
+
+/**
+ * Composition helper for the runtime: an SnsNotifier on a client built from the standard AWS environment
+ * (region, AWS_ENDPOINT_URL[_SNS], credentials chain, the SDK's own retry settings).
+ */
+export function createSnsNotifier(topicArn: string, opts: { clientConfig?: SNSClientConfig } = {}): SnsNotifier {
+  return new SnsNotifier(new SNSClient(opts.clientConfig ?? {}), topicArn);
+}
