@@ -1,4 +1,25 @@
-// Placeholder so the CDK construct can bundle it; replaced by the real evaluate handler.
-export const handler = async (): Promise<void> => {
-  throw new Error('evaluate handler not written yet');
+/**
+ * Scheduled evaluator (EventBridge, every 5 minutes by default). Parses nothing from the event: the
+ * contracts are in the bundle and the configuration in the environment. Builds the ports once per
+ * container, runs the use case, reports the run.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { evaluate, type EvaluationSummary } from '../usecases/evaluate.ts';
+import { awsPorts } from '../runtime/aws.ts';
+import { bundledContracts, minutesEnv } from '../runtime/config.ts';
+import { PowertoolsTelemetry } from '../adapters/powertools.ts';
+
+const logger = new Logger();
+const metrics = new Metrics();
+const telemetry = new PowertoolsTelemetry(metrics);
+const contracts = bundledContracts();
+const ports = awsPorts({ telemetry, logger });
+const overrideHonourMs = minutesEnv('OVERRIDE_HONOUR_MINUTES', 240);
+
+export const handler = async (): Promise<Omit<EvaluationSummary, 'objectives'> & { objectives: number }> => {
+  const summary = await evaluate(ports, contracts, { overrideHonourMs });
+  telemetry.runCompleted(summary);
+  logger.info('evaluation complete', { ...summary, objectives: summary.objectives });
+  return { ...summary, objectives: summary.objectives.length };
 };

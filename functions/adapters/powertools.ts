@@ -1,0 +1,45 @@
+/**
+ * Telemetry through Powertools for AWS Lambda: EMF metrics (namespace from POWERTOOLS_METRICS_NAMESPACE,
+ * dimension `service`), one EMF document per per-objective datum so each carries its own dimensions.
+ */
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { TelemetryPort } from '../ports.ts';
+
+export class PowertoolsTelemetry implements TelemetryPort {
+  constructor(private readonly metrics: Metrics) {}
+
+  budgetRemaining(contract: string, objective: string, pct: number): void {
+    const m = this.metrics.singleMetric();
+    m.addDimensions({ Contract: contract, Objective: objective });
+    // Percent of error budget remaining; negative when overspent.
+    m.addMetric('BudgetRemaining', MetricUnit.Percent, pct);
+  }
+
+  burnRate(contract: string, objective: string, lookback: string, rate: number): void {
+    const m = this.metrics.singleMetric();
+    m.addDimensions({ Contract: contract, Objective: objective, Window: lookback });
+    // A ratio: 1.0 spends the budget exactly over the SLO window.
+    m.addMetric('BurnRate', MetricUnit.NoUnit, rate);
+  }
+
+  /** Counted per run from the summary (see runCompleted), so a clean run reports 0, not nothing. */
+  evaluationError(): void {}
+
+  noData(contract: string, objective: string): void {
+    const m = this.metrics.singleMetric();
+    m.addDimensions({ Contract: contract, Objective: objective });
+    m.addMetric('NoData', MetricUnit.Count, 1);
+  }
+
+  /** Reported once per run by runCompleted. */
+  notificationsPending(): void {}
+
+  /** One run finished: the heartbeat the "evaluator silent" alarm watches, and the run's counts. */
+  runCompleted(summary: { errors: number; tierChanges: number; notificationsPending: number }): void {
+    this.metrics.addMetric('Heartbeat', MetricUnit.Count, 1);
+    this.metrics.addMetric('EvaluationErrors', MetricUnit.Count, summary.errors);
+    this.metrics.addMetric('TierChanges', MetricUnit.Count, summary.tierChanges);
+    this.metrics.addMetric('NotificationsPending', MetricUnit.Count, summary.notificationsPending);
+    this.metrics.publishStoredMetrics();
+  }
+}

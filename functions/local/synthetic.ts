@@ -1,0 +1,99 @@
+/**
+ * Synthetic CloudWatch data for local runs (the demo and the benchmark): every series the contracts ask
+ * for, from a traffic model with scheduled incidents. Not deployed.
+ */
+import type { Contract } from '../core/contract.ts';
+import type { Datapoint, MetricQuery } from '../ports.ts';
+
+export interface Incident {
+  /** Contract name the incident hits. */
+  contract: string;
+  fromMs: number;
+  toMs: number;
+  /** Share of requests that fail (ratio 0..1). */
+  errorRatio?: number;
+  /** Share of requests slower than every latency threshold (ratio 0..1). */
+  slowRatio?: number;
+  /** Synthetic checks fail for the whole incident. */
+  canaryDown?: boolean;
+}
+
+export interface TrafficModel {
+  /** Requests per minute for each contract. @default 1000 */
+  requestsPerMinute?: number;
+  incidents: Incident[];
+}
+
+type Role = { contract: string; kind: 'requests' | 'good' | 'bad' | 'fast' | 'canary' };
+
+function seriesKey(namespace: string, metric: string, dimensions: Record<string, string>, stat: string): string {
+  const dims = Object.entries(dimensions)
+    .sort(([a], [b]) => a.localeCompare(b, 'en'))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return `${namespace}|${metric}|${dims}|${stat}`;
+}
+
+/** Which part of the traffic model each (metric, statistic) of the contracts stands for. */
+function roles(contracts: Contract[]): Map<string, Role> {
+  const map = new Map<string, Role>();
+  for (const c of contracts) {
+    const contract = c.metadata.name;
+    for (const o of c.spec.objectives) {
+      const { ratio, latency, timeslice } = o.sli;
+      if (ratio) {
+        map.set(seriesKey(ratio.total.namespace, ratio.total.metric, ratio.total.dimensions, ratio.total.stat), { contract, kind: 'requests' });
+        if (ratio.good) map.set(seriesKey(ratio.good.namespace, ratio.good.metric, ratio.good.dimensions, ratio.good.stat), { contract, kind: 'good' });
+        if (ratio.bad) map.set(seriesKey(ratio.bad.namespace, ratio.bad.metric, ratio.bad.dimensions, ratio.bad.stat), { contract, kind: 'bad' });
+      }
+      if (latency) {
+        const m = latency.metric;
+        map.set(seriesKey(m.namespace, m.metric, m.dimensions, 'SampleCount'), { contract, kind: 'requests' });
+        map.set(`${seriesKey(m.namespace, m.metric, m.dimensions, 'TC')}`, { contract, kind: 'fast' });
+      }
+      if (timeslice) {
+        const m = timeslice.metric;
+        map.set(seriesKey(m.namespace, m.metric, m.dimensions, m.stat), { contract, kind: 'canary' });
+      }
+    }
+  }
+  return map;
+}
+
+/** Datapoints for one query under the model, one per period. */
+export function syntheticSeries(contracts: Contract[], model: TrafficModel): (q: MetricQuery) => Datapoint[] {
+  const map = roles(contracts);
+  const rpm = model.requestsPerMinute ?? 1000;
+  return (q) => {
+    const stat = q.stat.startsWith('TC(') ? 'TC' : q.stat;
+    const role = map.get(seriesKey(q.namespace, q.metricName, q.dimensions, stat));
+    if (!role) return [];
+    const periodMs = q.periodSeconds * 1000;
+    const incidents = model.incidents.filter((i) => i.contract === role.contract && i.toMs > q.startMs && i.fromMs < q.endMs);
+    const points: Datapoint[] = [];
+    for (let t = q.startMs; t < q.endMs; t += periodMs) {
+      const requests = rpm * (periodMs / 60_000);
+      // Share of the period each incident covers, so incidents need not align with periods.
+      let errors = 0;
+      let slow = 0;
+      let down = false;
+      for (const i of incidents) {
+        const overlap = Math.max(0, Math.min(t + periodMs, i.toMs) - Math.max(t, i.fromMs)) / periodMs;
+        if (overlap <= 0) continue;
+        errors += overlap * (i.errorRatio ?? 0);
+        slow += overlap * (i.slowRatio ?? 0);
+        if (i.canaryDown) down = true;
+      }
+      errors = Math.min(1, errors);
+      slow = Math.min(1, slow);
+      const value =
+        role.kind === 'requests' ? requests
+        : role.kind === 'good' ? requests * (1 - errors)
+        : role.kind === 'bad' ? requests * errors
+        : role.kind === 'fast' ? requests * (1 - slow)
+        : down ? 0 : 100;
+      points.push({ t, v: value });
+    }
+    return points;
+  };
+}

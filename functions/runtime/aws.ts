@@ -1,0 +1,36 @@
+/**
+ * The composition root for Lambda and local runs against emulators: builds every port from the standard
+ * AWS environment (AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, credentials chain). The SDK
+ * clients themselves are constructed inside their adapters' factories.
+ */
+import type { Clock, Ports, TelemetryPort } from '../ports.ts';
+import { createCloudWatchMetrics } from '../adapters/cloudwatch.ts';
+import { createDynamoStore } from '../adapters/dynamodb.ts';
+import { createSnsNotifier } from '../adapters/sns.ts';
+import { createCodePipelineGate } from '../adapters/codepipeline.ts';
+import { requireEnv } from './config.ts';
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+type LogFn = (message: string, detail: Record<string, unknown>) => void;
+/** The slice of the Powertools Logger the ports use (structured JSON: message plus one detail object). */
+export interface LoggerLike {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
+export function awsPorts(opts: { telemetry?: TelemetryPort; logger?: LoggerLike; env?: NodeJS.ProcessEnv; topicEnv?: string } = {}): Ports {
+  const env = opts.env ?? process.env;
+  const logger = opts.logger;
+  return {
+    metrics: createCloudWatchMetrics(),
+    store: createDynamoStore(requireEnv('TABLE_NAME', env)),
+    notifier: createSnsNotifier(requireEnv(opts.topicEnv ?? 'ALERT_TOPIC_ARN', env)),
+    gate: createCodePipelineGate(),
+    clock: systemClock,
+    ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
+    ...(logger ? { log: (level, message, detail) => logger[level](message, detail ?? {}) } : {}),
+  };
+}

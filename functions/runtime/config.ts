@@ -1,0 +1,39 @@
+/**
+ * Lambda configuration: environment variables set by the CDK construct, and the contracts that were
+ * validated at synth and compiled into the bundle (so what runs is what was reviewed).
+ */
+import type { Contract } from '../core/contract.ts';
+
+/** Replaced at bundle time by esbuild `define` with the JSON of the validated contracts. */
+declare const __SLO_CONTRACTS__: string | undefined;
+
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new ConfigurationError(`environment variable ${name} is not set: deploy with the SloContracts construct, or set it for local runs`);
+  return value;
+}
+
+/** Minutes from the environment, as milliseconds. */
+export function minutesEnv(name: string, fallbackMinutes: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallbackMinutes * 60_000;
+  const minutes = Number(raw);
+  if (!Number.isFinite(minutes) || minutes <= 0) throw new ConfigurationError(`${name} must be a positive number of minutes, got "${raw}"`);
+  return minutes * 60_000;
+}
+
+/**
+ * The bundled contracts; outside a bundle (tests, local runs) SLO_CONTRACTS_JSON may carry the same JSON.
+ * They were validated by the zod schema at synth; here they are only read (zod stays out of the bundle).
+ */
+export function bundledContracts(env: NodeJS.ProcessEnv = process.env): Contract[] {
+  const raw = typeof __SLO_CONTRACTS__ === 'string' ? __SLO_CONTRACTS__ : env.SLO_CONTRACTS_JSON;
+  if (!raw) throw new ConfigurationError('no contracts in this bundle: synthesize with the SloContracts construct, or set SLO_CONTRACTS_JSON for local runs');
+  const parsed: unknown = JSON.parse(raw);
+  if (!Array.isArray(parsed)) throw new ConfigurationError('the bundled contracts must be a JSON array of validated contracts');
+  return parsed as Contract[];
+}
