@@ -8,21 +8,23 @@
  * - dates (`on`, `reviewBy`) are calendar days `YYYY-MM-DD`; instants (`exclusions`) are ISO 8601 UTC.
  */
 import { z } from 'zod';
-import { DAY_MS, MINUTE_MS, tryParseDuration } from './duration.ts';
+import { DAY_MS, DURATION_PATTERN, MINUTE_MS, tryParseDuration } from './duration.ts';
 
 export const API_VERSION = 'slo-contracts/v1';
 export const KIND = 'SloContract';
 
+// The pattern (abort: stop at the first failure) also lands in the JSON Schema, so editors flag `5x` as it is typed.
 const durationText = (what: string) =>
   z
     .string()
+    .regex(DURATION_PATTERN, { message: `${what} must be a positive duration such as 300ms, 5m, 6h or 30d`, abort: true })
     .refine((s) => tryParseDuration(s) !== undefined, {
       message: `${what} must be a positive duration such as 300ms, 5m, 6h or 30d`,
     });
 
 const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date written YYYY-MM-DD' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date written YYYY-MM-DD', abort: true })
   .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
     message: 'is not a real calendar date',
   });
@@ -31,6 +33,7 @@ const isoInstant = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/, {
     message: 'must be an ISO 8601 instant with a zone, e.g. 2026-12-24T00:00:00Z',
+    abort: true,
   })
   .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'is not a real instant' });
 
