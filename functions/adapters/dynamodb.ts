@@ -185,7 +185,7 @@ export class DynamoStore implements StorePort {
 
   async claimNotification(ref: RecordRef, id: string, leaseUntil: number, now: number): Promise<boolean> {
     return this.outboxUpdate(ref, {
-      UpdateExpression: 'SET #outbox.#id.#claimedUntil = :lease',
+      UpdateExpression: 'SET #outbox.#id.#claimedUntil = :lease, #version = #version + :vstep',
       ConditionExpression:
         'attribute_exists(#outbox.#id) AND (attribute_not_exists(#outbox.#id.#claimedUntil) OR #outbox.#id.#claimedUntil < :now)',
       ExpressionAttributeNames: { '#outbox': 'outbox', '#id': id, '#claimedUntil': 'claimedUntil' },
@@ -196,7 +196,7 @@ export class DynamoStore implements StorePort {
   async completeNotification(ref: RecordRef, id: string): Promise<void> {
     // Conditional so that a missing item is not created by the update, and a missing entry is a no-op.
     await this.outboxUpdate(ref, {
-      UpdateExpression: 'REMOVE #outbox.#id',
+      UpdateExpression: 'REMOVE #outbox.#id SET #version = #version + :vstep',
       ConditionExpression: 'attribute_exists(#outbox.#id)',
       ExpressionAttributeNames: { '#outbox': 'outbox', '#id': id },
     });
@@ -205,20 +205,28 @@ export class DynamoStore implements StorePort {
   async releaseNotification(ref: RecordRef, id: string, error: string): Promise<void> {
     await this.outboxUpdate(ref, {
       UpdateExpression:
-        'REMOVE #outbox.#id.#claimedUntil SET #outbox.#id.#attempts = if_not_exists(#outbox.#id.#attempts, :zero) + :one, #outbox.#id.#lastError = :err',
+        'REMOVE #outbox.#id.#claimedUntil SET #outbox.#id.#attempts = if_not_exists(#outbox.#id.#attempts, :zero) + :one, #outbox.#id.#lastError = :err, #version = #version + :vstep',
       ConditionExpression: 'attribute_exists(#outbox.#id)',
       ExpressionAttributeNames: { '#outbox': 'outbox', '#id': id, '#claimedUntil': 'claimedUntil', '#attempts': 'attempts', '#lastError': 'lastError' },
       ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':err': error.slice(0, MAX_LAST_ERROR_CHARS) },
     });
   }
 
-  /** One conditional UpdateItem on the record holding the outbox; false when the condition failed. */
+  /**
+   * One conditional UpdateItem on the record holding the outbox; false when the condition failed.
+   * Every outbox change bumps `version`: a run holding an older copy of the record must not put the
+   * outbox back over a claim or a completed send (it would send twice); its put fails and it re-reads.
+   */
   private async outboxUpdate(
     ref: RecordRef,
     expr: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Item },
   ): Promise<boolean> {
+    const names = { ...expr.ExpressionAttributeNames, '#version': 'version' };
+    const values = { ...(expr.ExpressionAttributeValues ?? {}), ':vstep': 1 };
     try {
-      await this.doc.send(new UpdateCommand({ TableName: this.tableName, Key: { pk: refPk(ref), sk: STATE_SK }, ...expr }));
+      await this.doc.send(
+        new UpdateCommand({ TableName: this.tableName, Key: { pk: refPk(ref), sk: STATE_SK }, ...expr, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+      );
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;

@@ -1,6 +1,6 @@
 /**
  * In-memory twins of the ports, for tests and the local demo. They keep the same rules as the AWS
- * adapters (conditional versions, outbox claims that do not bump the version, reason guard on gates)
+ * adapters (conditional versions, outbox changes that bump the version, reason guard on gates)
  * so a use case tested against them behaves the same against DynamoDB, SNS and CodePipeline.
  *
  * This file also holds the few rules both a twin and its AWS adapter enforce (storable values, the
@@ -185,27 +185,34 @@ export class MemoryStore implements StorePort {
     return true;
   }
 
-  private outboxOf(ref: RecordRef): Record<string, PendingNotification> | undefined {
-    const rec = ref.kind === 'objective' ? this.objectives.get(objectiveKey(ref.contract, ref.objective)) : this.gates.get(gateKey(ref.pipeline, ref.stage));
-    return rec?.outbox;
+  private recordOf(ref: RecordRef): ObjectiveState | GateState | undefined {
+    return ref.kind === 'objective' ? this.objectives.get(objectiveKey(ref.contract, ref.objective)) : this.gates.get(gateKey(ref.pipeline, ref.stage));
   }
 
+  // Outbox changes bump the version: a run holding an older copy of the record must not write the
+  // outbox back over a claim or a completed send (it would resend). Its put fails and it re-reads.
   async claimNotification(ref: RecordRef, id: string, leaseUntil: number, now: number): Promise<boolean> {
-    const n = this.outboxOf(ref)?.[id];
-    if (!n) return false;
+    const rec = this.recordOf(ref);
+    const n = rec?.outbox[id];
+    if (!rec || !n) return false;
     if (n.claimedUntil !== undefined && !(n.claimedUntil < now)) return false;
     n.claimedUntil = leaseUntil;
+    rec.version++;
     return true;
   }
 
   async completeNotification(ref: RecordRef, id: string): Promise<void> {
-    const outbox = this.outboxOf(ref);
-    if (outbox) delete outbox[id];
+    const rec = this.recordOf(ref);
+    if (!rec || !rec.outbox[id]) return;
+    delete rec.outbox[id];
+    rec.version++;
   }
 
   async releaseNotification(ref: RecordRef, id: string, error: string): Promise<void> {
-    const n = this.outboxOf(ref)?.[id];
-    if (!n) return;
+    const rec = this.recordOf(ref);
+    const n = rec?.outbox[id];
+    if (!rec || !n) return;
+    rec.version++;
     delete n.claimedUntil;
     n.attempts = (n.attempts ?? 0) + 1;
     n.lastError = error.slice(0, MAX_LAST_ERROR_CHARS);

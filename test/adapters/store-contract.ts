@@ -239,7 +239,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.claimNotification(ref, 'other', T0 + 1000, T0)).toBe(false);
       });
 
-      it('completes: removes the entry, keeps the others and the version; a second complete is a no-op', async () => {
+      it('completes: removes the entry, keeps the others, bumps the version once; a second complete is a no-op', async () => {
         const store = await makeStore();
         await create(store, { n1: pending('n1'), n2: pending('n2') });
         await store.claimNotification(ref, 'n1', T0 + 1000, T0);
@@ -247,7 +247,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.completeNotification(ref, 'n1');
         const after = await read(store);
         expect(Object.keys(after!.outbox)).toEqual(['n2']);
-        expect(after!.version).toBe(1);
+        // create (1) + claim (2) + complete (3); the no-op complete changes nothing.
+        expect(after!.version).toBe(3);
         expect(await store.claimNotification(ref, 'n1', T0 + 2000, T0 + 1500)).toBe(false);
       });
 
@@ -259,25 +260,32 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(ref.kind === 'objective' ? await store.listObjectiveStates() : await store.listGates()).toEqual([]);
       });
 
-      it('releases: counts the attempt, keeps the error, frees the claim, keeps the version', async () => {
+      it('releases: counts the attempt, keeps the error, frees the claim, bumps the version', async () => {
         const store = await makeStore();
         await create(store, { n1: pending('n1', { attempts: 2 }) });
         expect(await store.claimNotification(ref, 'n1', T0 + 60_000, T0)).toBe(true);
         await store.releaseNotification(ref, 'n1', 'SNS said no');
         const after = await read(store);
         expect(after!.outbox.n1).toEqual({ ...pending('n1'), attempts: 3, lastError: 'SNS said no' });
-        expect(after!.version).toBe(1);
+        expect(after!.version).toBe(3);
         // Released before the lease ran out: claimable again at once.
         expect(await store.claimNotification(ref, 'n1', T0 + 60_000, T0 + 1)).toBe(true);
         await store.releaseNotification(ref, 'gone', 'no-op');
         expect(Object.keys((await read(store))!.outbox)).toEqual(['n1']);
       });
 
-      it('claims do not bump the version: the evaluator writes next on the version it read', async () => {
+      it('outbox changes bump the version, so a run holding an older copy cannot put a sent notification back', async () => {
         const store = await makeStore();
         await create(store, { n1: pending('n1') });
-        await store.claimNotification(ref, 'n1', T0 + 1000, T0);
-        expect(await next(store, 2, 1)).toBe(true);
+        // Another run claims, sends and completes n1 while this run still holds version 1.
+        expect(await store.claimNotification(ref, 'n1', T0 + 1000, T0)).toBe(true);
+        await store.completeNotification(ref, 'n1');
+        // This run's put (from version 1, outbox still holding n1) loses and must re-read.
+        expect(await next(store, 2, 1)).toBe(false);
+        const fresh = await read(store);
+        expect(fresh!.version).toBe(3);
+        expect(fresh!.outbox).toEqual({});
+        expect(await next(store, 4, 3)).toBe(true);
       });
     });
 
