@@ -20,7 +20,6 @@ import {
   type ObjectiveState,
   type OutboundMessage,
   type Override,
-  type PendingNotification,
   type RecordRef,
   type SeriesResult,
   type StorePort,
