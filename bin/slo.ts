@@ -4,6 +4,7 @@
  *   slo validate [path]            check contracts (default contracts/); exit 0 valid, 1 invalid
  *   slo budget <target> [--window] allowed bad time for a target (percent) and its neighbours
  *   slo schema [--out file]        the contract JSON Schema, for editors
+ *   slo override <contract> ...    lift a contract's freezes on the record (bin/override-command.ts)
  *
  * Exit codes: 0 success, 1 the command ran and found a problem (invalid contracts), 2 usage error
  * (unknown command or option, bad argument). Run through bin/slo.mjs (`npx slo ...`) or `npx tsx bin/slo.ts`.
@@ -17,6 +18,7 @@ import { budgetPctOf, budgetTable, roundTo } from '../functions/core/budget.ts';
 import { MINUTE_MS, tryParseDuration } from '../functions/core/duration.ts';
 import { contractJsonSchemaText } from '../functions/contracts/json-schema.ts';
 import { formatIssue, loadContracts } from '../functions/contracts/loader.ts';
+import { addOverrideCommand, type OverridePorts } from './override-command.ts';
 
 /** Where commands write and what time they think it is: the real process in main, fakes in tests. */
 export interface CliIo {
@@ -25,6 +27,8 @@ export interface CliIo {
   /** Epoch ms. */
   nowMs(): number;
   writeFile(path: string, text: string): void;
+  /** How `slo override` reaches the deployed stack; default: DynamoDB and SNS from the AWS environment. */
+  overridePorts?(target: { table: string; topic: string }): OverridePorts;
 }
 
 export const EXIT_OK = 0;
@@ -66,6 +70,14 @@ export function buildProgram(io: CliIo): Command {
   addValidateCommand(program, io);
   addBudgetCommand(program, io);
   addSchemaCommand(program, io);
+  addOverrideCommand(
+    program,
+    io,
+    (code) => {
+      throw new CliExit(code);
+    },
+    (message) => new UsageError(message),
+  );
   return program;
 }
 

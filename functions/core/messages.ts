@@ -162,8 +162,9 @@ export function unfreezeMessage(input: GateEventInput): OutboundMessage {
 }
 
 export function overrideMessage(o: Override, atMs: number, note: string): OutboundMessage {
+  const revoked = o.revokedAt !== undefined;
   return {
-    subject: subject(`[SLO ticket] freeze override on ${o.scope} by ${o.by}`),
+    subject: subject(revoked ? `[SLO ticket] override revoked on ${o.scope} by ${o.revokedBy ?? '-'}` : `[SLO ticket] freeze override on ${o.scope} by ${o.by}`),
     text: [
       `Override of the deployment freeze on ${o.scope}.`,
       `By: ${o.by}`,
@@ -172,8 +173,22 @@ export function overrideMessage(o: Override, atMs: number, note: string): Outbou
       `Recorded: ${formatUtc(atMs)} (${o.source})`,
       note,
     ].join('\n'),
-    json: { event: 'override', ...o, createdAt: new Date(o.createdAt).toISOString(), until: new Date(o.until).toISOString(), note },
-    attributes: { contract: o.scope.startsWith('contract:') ? o.scope.slice('contract:'.length) : '-', objective: '-', tier: '-', previousTier: '-', severity: 'ticket', event: 'override' },
+    json: {
+      event: revoked ? 'override-revoked' : 'override',
+      ...o,
+      createdAt: new Date(o.createdAt).toISOString(),
+      until: new Date(o.until).toISOString(),
+      ...(o.revokedAt !== undefined ? { revokedAt: new Date(o.revokedAt).toISOString() } : {}),
+      note,
+    },
+    attributes: {
+      contract: o.scope.startsWith('contract:') ? o.scope.slice('contract:'.length) : '-',
+      objective: '-',
+      tier: '-',
+      previousTier: '-',
+      severity: 'ticket',
+      event: revoked ? 'override-revoked' : 'override',
+    },
   };
 }
 

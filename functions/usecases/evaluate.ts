@@ -21,6 +21,7 @@ import type {
   RecordRef,
 } from '../ports.ts';
 import { GateNotFoundError } from '../ports.ts';
+import { activeOverrides } from './override.ts';
 import { assessObjective, planObjective, type Assessment, type ObjectivePlan } from '../core/assess.ts';
 import { decideTier, gateFrozenBy } from '../core/policy.ts';
 import { freezeReason, REASON_PREFIX } from '../core/reason.ts';
@@ -149,7 +150,7 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
   // 3. Gates: who holds each one, then make CodePipeline agree.
   let overrides: Override[] | undefined;
   try {
-    overrides = (await store.listOverrides()).filter((o) => o.revokedAt === undefined && o.until > now);
+    overrides = activeOverrides(await store.listOverrides(), now);
   } catch (err) {
     // Without overrides we cannot know what a person allowed: skip gate changes this run rather than guess.
     summary.errors++;

@@ -6,6 +6,7 @@ import type { Ports } from '../ports.ts';
 import { buildReport, reportMessage, type Report } from '../core/report.ts';
 import { objectiveKey } from '../core/model.ts';
 import { DAY_MS, HOUR_MS } from '../core/duration.ts';
+import { activeOverrides } from './override.ts';
 
 /** How far before "a week ago" to look for the evaluation that stands for it (runs every few minutes). */
 const WEEK_AGO_SLACK_MS = 6 * HOUR_MS;
@@ -29,7 +30,7 @@ export async function sendWeeklyReport(ports: Pick<Ports, 'store' | 'notifier' |
     states,
     weekAgoRemainingPct: weekAgo,
     gates,
-    overrides: overrides.filter((o) => o.revokedAt === undefined && o.until > now),
+    overrides: activeOverrides(overrides, now),
   });
   await ports.notifier.publish(reportMessage(report, now));
   await ports.store.appendHistory([{ subject: 'report:weekly', at: now, type: 'report', detail: { objectives: report.rows.length, freezes: report.freezes.length } }]);
