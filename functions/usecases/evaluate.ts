@@ -35,6 +35,8 @@ export interface EvaluateOptions {
   sendLeaseMs?: number;
   /** Attempts at a conditional write before giving up on one record for this run. @default 5 */
   maxWriteAttempts?: number;
+  /** Objectives recorded at once (each is a few DynamoDB round trips). @default 8 */
+  concurrency?: number;
 }
 
 export interface ObjectiveOutcome {
@@ -106,16 +108,18 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
   }
   const results = await metrics.fetch(plans.flatMap((p) => p.plan?.queries.map((q) => q.query) ?? []));
 
-  // 2. Assess, decide, record: one objective at a time, contained.
+  // 2. Assess, decide, record: each objective contained, so one failure never stops the others.
   const states = await store.getObjectiveStates(plans.map((p) => ({ contract: p.contract.metadata.name, objective: p.objective.name })));
   const finalStates = new Map<string, ObjectiveState>();
-  for (const p of plans) {
+  // Objectives are independent: record them a few at a time (DynamoDB round trips dominate), keep order.
+  const outcomes: ObjectiveOutcome[] = new Array(plans.length);
+  await forEachLimit(plans, options.concurrency ?? 8, async (p, index) => {
     const key = objectiveKey(p.contract.metadata.name, p.objective.name);
     try {
       const assessment: Assessment = p.plan ? assessObjective(p.contract, p.objective, p.plan, results) : { status: 'error', detail: p.planError ?? 'could not plan' };
       const outcome = await recordObjective(ports, p.contract, p.objective, assessment, states.get(key), now, maxAttempts);
       finalStates.set(key, outcome.state);
-      summary.objectives.push(outcome.outcome);
+      outcomes[index] = outcome.outcome;
       if (outcome.changed) summary.tierChanges++;
       if (assessment.status === 'ok') {
         ports.telemetry?.budgetRemaining(p.contract.metadata.name, p.objective.name, assessment.remainingPct);
@@ -132,7 +136,7 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
       summary.errors++;
       const prev = states.get(key);
       if (prev) finalStates.set(key, prev);
-      summary.objectives.push({
+      outcomes[index] = {
         contract: p.contract.metadata.name,
         objective: p.objective.name,
         status: 'error',
@@ -141,11 +145,12 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
         remainingPct: prev?.remainingPct ?? null,
         burnRates: prev?.burnRates ?? {},
         detail: errorText(err),
-      });
+      };
       ports.telemetry?.evaluationError(p.contract.metadata.name, p.objective.name, errorText(err));
       log('error', 'objective state could not be recorded', { contract: p.contract.metadata.name, objective: p.objective.name, error: errorText(err) });
     }
-  }
+  });
+  summary.objectives.push(...outcomes);
 
   // 3. Gates: who holds each one, then make CodePipeline agree.
   let overrides: Override[] | undefined;
@@ -175,7 +180,7 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
     for (const spec of specs.values()) {
       const holders = desiredHolders(spec, contracts, finalStates, overrides);
       try {
-        const r = await reconcileGate(ports, spec, holders, overrides, now, options, maxAttempts);
+        const r = await reconcileGate(ports, spec, finalStates, holders, overrides, now, options, maxAttempts);
         summary.gates.push(r.outcome);
         if (r.state) gateStates.push(r.state);
         if (r.outcome.action === 'error') summary.errors++;
@@ -189,7 +194,11 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
 
   // 4. Send what is pending, this run's and earlier runs' alike.
   const outboxes: { ref: RecordRef; outbox: Record<string, PendingNotification> }[] = [
-    ...[...finalStates.values()].map((s) => ({ ref: { kind: 'objective', contract: s.contract, objective: s.objective } as RecordRef, outbox: s.outbox })),
+    // In contract order, whatever order the objectives finished in.
+    ...plans
+      .map((p) => finalStates.get(objectiveKey(p.contract.metadata.name, p.objective.name)))
+      .filter((s): s is ObjectiveState => s !== undefined)
+      .map((s) => ({ ref: { kind: 'objective', contract: s.contract, objective: s.objective } as RecordRef, outbox: s.outbox })),
     ...gateStates.map((g) => ({ ref: { kind: 'gate', pipeline: g.pipeline, stage: g.stage } as RecordRef, outbox: g.outbox })),
   ];
   const sent = await drainOutboxes(ports, outboxes, now, options.sendLeaseMs ?? 120_000);
@@ -359,6 +368,7 @@ function desiredHolders(spec: GateSpec, contracts: Contract[], states: Map<strin
 async function reconcileGate(
   ports: Ports,
   spec: GateSpec,
+  states: Map<string, ObjectiveState>,
   wanted: Record<string, number>,
   overrides: Override[],
   now: number,
@@ -414,7 +424,7 @@ async function reconcileGate(
         } else if (transition.enabled) {
           const first = holderKeys[0] ?? '';
           const [contractName = '', objectiveName = ''] = first.split('#');
-          const state = (await store.getObjectiveStates([{ contract: contractName, objective: objectiveName }])).get(first);
+          const state = states.get(first);
           const reason = freezeReason({
             contract: contractName,
             objective: objectiveName,
@@ -549,4 +559,16 @@ async function appendHistorySafely(ports: Ports, entries: HistoryEntry[]): Promi
 function errorText(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function forEachLimit<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
