@@ -1,0 +1,125 @@
+/**
+ * The real app through the real CLI, as a platform engineer runs it: `cdk synth` offline, with no AWS
+ * credentials, built-in CloudFormation validation and cdk-nag on. Plus the failure a reviewer must see
+ * when a contract is broken: the file and the path inside it.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadContractsOrThrow } from '../../functions/contracts/loader.ts';
+import { REPO_ROOT, Scratch } from './fixtures.ts';
+
+const run = promisify(execFile);
+const scratch = new Scratch();
+afterAll(() => scratch.remove());
+
+const CDK = path.join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+
+/**
+ * A minimal environment: no AWS credentials or profile, a HOME without ~/.aws, and nothing that reaches
+ * the network (no instance metadata lookups, no CLI telemetry, no notices, no version check).
+ */
+function offlineEnv(home: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CDK_DISABLE_CLI_TELEMETRY: 'true',
+    CDK_DISABLE_VERSION_CHECK: '1',
+    CI: 'true',
+  };
+}
+
+async function synth(args: string[]): Promise<{ code: number; stdout: string; stderr: string; outdir: string }> {
+  const outdir = scratch.outdir();
+  const home = scratch.outdir();
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CDK, 'synth', '-q', '--no-notices', '-o', outdir, ...args], {
+      cwd: REPO_ROOT,
+      env: offlineEnv(home),
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr, outdir };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(err), outdir };
+  }
+}
+
+describe('cdk synth (CLI)', () => {
+  it(
+    'synthesises the app from contracts/ offline, fully validated, with the contracts inside both bundles',
+    async () => {
+      const result = await synth([]);
+      expect(result.code, result.stderr).toBe(0);
+
+      const report = JSON.parse(readFileSync(path.join(result.outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: { violations: unknown[] }[];
+      };
+      expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
+
+      const template = JSON.parse(readFileSync(path.join(result.outdir, 'SloContracts.template.json'), 'utf8')) as {
+        Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+        Outputs: Record<string, unknown>;
+      };
+      expect(Object.keys(template.Outputs).sort()).toEqual(['AlertTopicArn', 'OperationsTopicArn', 'ReportTopicArn', 'TableName']);
+      // Environment-agnostic: no account or region literal anywhere.
+      expect(JSON.stringify(template)).not.toMatch(/\d{12}/);
+
+      const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+      expect(functions.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['SloContractsEvaluator', 'SloContractsReporter']);
+      const contracts = loadContractsOrThrow(path.join(REPO_ROOT, 'contracts')).map((c) => c.contract);
+      expect(contracts.length).toBeGreaterThan(0);
+      for (const [id, fn] of functions) {
+        const key = (fn.Properties.Code as { S3Key: string }).S3Key;
+        const bundle = readFileSync(path.join(result.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
+        for (const c of contracts) {
+          expect(bundle, `${id} bundle holds contract ${c.metadata.name}`).toContain(c.metadata.journey);
+        }
+        // The SDK comes from the runtime: imported, not bundled.
+        expect(bundle, id).toMatch(/from\s*"@aws-sdk\/client-[a-z-]+"/);
+      }
+    },
+    120_000,
+  );
+
+  it(
+    'a broken contract stops synth with the file and the path inside it',
+    async () => {
+      const dir = path.join(scratch.outdir(), 'contracts');
+      mkdirSync(dir);
+      const file = path.join(dir, 'broken.yaml');
+      writeFileSync(
+        file,
+        [
+          'apiVersion: slo-contracts/v1',
+          'kind: SloContract',
+          'metadata: { name: broken, journey: User can do a thing, owner: team-test }',
+          'spec:',
+          '  signedOff:',
+          '    - { role: engineering, by: Ana Ortiz, on: 2026-11-02 }',
+          '    - { role: product, by: Sam Lee, on: 2026-11-03 }',
+          '    - { role: business, by: Kim Park, on: 2026-11-05 }',
+          '  reviewBy: 2027-02-01',
+          '  window: { rolling: 30d }',
+          '  objectives:',
+          '    - name: availability',
+          '      target: 100',
+          '      sli:',
+          '        ratio:',
+          '          good: { namespace: AWS/ApplicationELB, metric: HTTPCode_Target_2XX_Count }',
+          '          total: { namespace: AWS/ApplicationELB, metric: RequestCount }',
+          '  policy: {}',
+          '',
+        ].join('\n'),
+      );
+      const result = await synth(['-c', `contracts=${dir}`]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(`${file}: spec.objectives[0].target: must be below 100`);
+      expect(existsSync(path.join(result.outdir, 'SloContracts.template.json'))).toBe(false);
+    },
+    120_000,
+  );
+});
