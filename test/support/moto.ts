@@ -1,0 +1,150 @@
+/**
+ * moto (`python3 -m moto.server`) for the end-to-end suite: one server on 127.0.0.1, on a port picked at run
+ * time, stopped in afterAll. moto emulates CloudWatch (Put/GetMetricData with plain statistics), DynamoDB, SNS
+ * and SQS in one process, behind one endpoint.
+ *
+ *   const available = motoAvailable();
+ *   describe.skipIf(!available.ok)('...', () => {
+ *     let moto: Moto;
+ *     beforeAll(async () => { moto = await startMoto(); });
+ *     afterAll(() => moto?.stop());
+ *   });
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export interface Moto {
+  /** http://127.0.0.1:<port> */
+  endpoint: string;
+  /** The server's process id, while it runs. */
+  pid: number;
+  /** Ends the server (SIGTERM, then SIGKILL after a grace period) and resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+export class MotoStartError extends Error {
+  override name = 'MotoStartError';
+}
+
+/** Time to wait for moto to answer HTTP after spawning it (ms); it usually takes under a second. */
+const START_TIMEOUT_MS = 30_000;
+/** Time between SIGTERM and SIGKILL when stopping (ms). */
+const STOP_GRACE_MS = 5_000;
+/** Tail of moto's stderr kept for error messages (characters). */
+const STDERR_TAIL_CHARS = 4_000;
+
+/**
+ * Whether moto and its server extras can be imported (`python3 -c 'import moto'`, plus `moto.server`, which
+ * needs flask and werkzeug). Synchronous, so it can decide `describe.skipIf` at collection time.
+ */
+export function motoAvailable(): { ok: true } | { ok: false; why: string } {
+  const probe = spawnSync('python3', ['-c', 'import moto, moto.server'], { encoding: 'utf8', timeout: 30_000 });
+  if (probe.error) return { ok: false, why: `python3 could not be run (${probe.error.message})` };
+  if (probe.status !== 0) {
+    const lastLine = (probe.stderr ?? '').trim().split('\n').pop() ?? '';
+    return { ok: false, why: `moto is not installed (python3 -c 'import moto, moto.server' failed: ${lastLine || `exit ${probe.status}`})` };
+  }
+  return { ok: true };
+}
+
+/** A TCP port free on 127.0.0.1 right now: bind port 0, read what the OS gave, close, hand it on. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new MotoStartError('could not read the port the OS assigned on 127.0.0.1'));
+        return;
+      }
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+/** The test's environment minus AWS settings and proxies: moto's Python must not pick those up. */
+function serverEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^AWS_|_PROXY$/i.test(key)) continue;
+    env[key] = value;
+  }
+  return env;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitForExit(child: ChildProcess): Promise<void> {
+  if (exited(child)) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (exited(child)) return;
+  const done = waitForExit(child);
+  child.kill('SIGTERM');
+  const timer = sleep(STOP_GRACE_MS).then(() => 'timeout' as const);
+  if ((await Promise.race([done.then(() => 'exited' as const), timer])) === 'timeout') {
+    child.kill('SIGKILL');
+    await done;
+  }
+}
+
+/**
+ * Starts moto on 127.0.0.1 at a free port and waits until GET /moto-api/ answers 200. Rejects with moto's
+ * stderr when it exits early or does not answer within 30 s (and kills it in that case).
+ */
+export async function startMoto(): Promise<Moto> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: serverEnv(),
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
+  });
+  let spawnError: Error | undefined;
+  child.once('error', (err) => {
+    spawnError = err;
+  });
+  // If the test process dies without afterAll, do not leave moto behind.
+  const onExit = () => {
+    if (!exited(child)) child.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
+  const stop = async () => {
+    process.removeListener('exit', onExit);
+    await stopChild(child);
+  };
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (spawnError || exited(child)) {
+      await stop();
+      throw new MotoStartError(
+        `moto server exited before answering on ${endpoint} (${spawnError?.message ?? `exit code ${child.exitCode}, signal ${child.signalCode}`}); stderr:\n${stderr}`,
+      );
+    }
+    try {
+      const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      if (res.status === 200) return { endpoint, pid: child.pid!, stop };
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new MotoStartError(`moto server did not answer on ${endpoint}/moto-api/ within ${START_TIMEOUT_MS / 1000} s; stderr:\n${stderr}`);
+    }
+    await sleep(100);
+  }
+}
