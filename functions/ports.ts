@@ -133,6 +133,11 @@ export interface ObjectiveState {
   status: 'ok' | 'no-data' | 'error';
   statusDetail?: string;
   lastEvaluatedAt: number;
+  /**
+   * Epoch ms: the end of the last complete period the recorded assessment covered. A run whose data ends
+   * no later has nothing new to judge (an overlapping or repeated run) and does not write.
+   */
+  dataThrough?: number;
   /** Monotonic; every write is conditional on the version read. 0 means "not stored yet". */
   version: number;
   outbox: Record<string, PendingNotification>;

@@ -111,13 +111,14 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
   // 2. Assess, decide, record: each objective contained, so one failure never stops the others.
   const states = await store.getObjectiveStates(plans.map((p) => ({ contract: p.contract.metadata.name, objective: p.objective.name })));
   const finalStates = new Map<string, ObjectiveState>();
+  const uncertain = new Set<string>();
   // Objectives are independent: record them a few at a time (DynamoDB round trips dominate), keep order.
   const outcomes: ObjectiveOutcome[] = new Array(plans.length);
   await forEachLimit(plans, options.concurrency ?? 8, async (p, index) => {
     const key = objectiveKey(p.contract.metadata.name, p.objective.name);
     try {
       const assessment: Assessment = p.plan ? assessObjective(p.contract, p.objective, p.plan, results) : { status: 'error', detail: p.planError ?? 'could not plan' };
-      const outcome = await recordObjective(ports, p.contract, p.objective, assessment, states.get(key), now, maxAttempts);
+      const outcome = await recordObjective(ports, p.contract, p.objective, assessment, p.plan?.endMs, states.get(key), now, maxAttempts);
       finalStates.set(key, outcome.state);
       outcomes[index] = outcome.outcome;
       if (outcome.changed) summary.tierChanges++;
@@ -132,10 +133,11 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
         log('warn', 'objective not evaluated', { contract: p.contract.metadata.name, objective: p.objective.name, detail: assessment.detail });
       }
     } catch (err) {
-      // The store failed for this objective: keep going with the others, hold its previous state.
+      // The store failed for this objective: keep going with the others. What it holds is unknown now,
+      // so the gates keep whatever they had for it (never unfreeze on an error).
       summary.errors++;
+      uncertain.add(key);
       const prev = states.get(key);
-      if (prev) finalStates.set(key, prev);
       outcomes[index] = {
         contract: p.contract.metadata.name,
         objective: p.objective.name,
@@ -180,7 +182,7 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
     for (const spec of specs.values()) {
       const holders = desiredHolders(spec, contracts, finalStates, overrides);
       try {
-        const r = await reconcileGate(ports, spec, finalStates, holders, overrides, now, options, maxAttempts);
+        const r = await reconcileGate(ports, spec, finalStates, holders, uncertain, overrides, now, options, maxAttempts);
         summary.gates.push(r.outcome);
         if (r.state) gateStates.push(r.state);
         if (r.outcome.action === 'error') summary.errors++;
@@ -228,6 +230,7 @@ async function recordObjective(
   contract: Contract,
   objective: Objective,
   assessment: Assessment,
+  dataThrough: number | undefined,
   initial: ObjectiveState | undefined,
   now: number,
   maxAttempts: number,
@@ -235,29 +238,33 @@ async function recordObjective(
   const name = contract.metadata.name;
   let prev = initial;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const built = nextObjectiveState(contract, objective, assessment, prev, now);
+    if (prev && assessment.status === 'ok' && dataThrough !== undefined && prev.status === 'ok' && (prev.dataThrough ?? -Infinity) >= dataThrough) {
+      // An overlapping or repeated run already judged this data: nothing to write, nothing to announce.
+      return { state: prev, changed: false, outcome: outcomeOf(prev, prev.tier) };
+    }
+    const built = nextObjectiveState(contract, objective, assessment, dataThrough, prev, now);
     const expected = prev?.version ?? 0;
     if (await ports.store.putObjectiveState(built.state, expected)) {
       if (built.history.length) await appendHistorySafely(ports, built.history);
-      return {
-        state: built.state,
-        changed: built.changed,
-        outcome: {
-          contract: name,
-          objective: objective.name,
-          status: built.state.status,
-          tier: built.state.tier,
-          previousTier: prev?.tier ?? null,
-          remainingPct: built.state.remainingPct,
-          burnRates: built.state.burnRates,
-          ...(built.state.statusDetail ? { detail: built.state.statusDetail } : {}),
-        },
-      };
+      return { state: built.state, changed: built.changed, outcome: outcomeOf(built.state, prev?.tier ?? null) };
     }
     // Another run wrote first: decide again from what it recorded.
     prev = (await ports.store.getObjectiveStates([{ contract: name, objective: objective.name }])).get(objectiveKey(name, objective.name));
   }
   throw new ConcurrentUpdateError(`state of ${name}/${objective.name} kept changing under ${maxAttempts} attempts; it is retried next run`);
+}
+
+function outcomeOf(state: ObjectiveState, previousTier: string | null): ObjectiveOutcome {
+  return {
+    contract: state.contract,
+    objective: state.objective,
+    status: state.status,
+    tier: state.tier,
+    previousTier,
+    remainingPct: state.remainingPct,
+    burnRates: state.burnRates,
+    ...(state.statusDetail ? { detail: state.statusDetail } : {}),
+  };
 }
 
 export class ConcurrentUpdateError extends Error {
@@ -268,6 +275,7 @@ function nextObjectiveState(
   contract: Contract,
   objective: Objective,
   a: Assessment,
+  dataThrough: number | undefined,
   prev: ObjectiveState | undefined,
   now: number,
 ): { state: ObjectiveState; history: HistoryEntry[]; changed: boolean } {
@@ -286,6 +294,7 @@ function nextObjectiveState(
     lastEvaluatedAt: now,
     version,
     outbox: { ...(prev?.outbox ?? {}) },
+    ...(prev?.dataThrough !== undefined ? { dataThrough: prev.dataThrough } : {}),
   };
   if (a.status !== 'ok') {
     // No data or a failed fetch: the tier holds (never unfreeze on ignorance), and the reason is kept.
@@ -303,6 +312,7 @@ function nextObjectiveState(
     remainingPct: a.remainingPct,
     burnRates: a.burnRates,
     activeAlerts: a.firing.map((r) => r.id),
+    ...(dataThrough !== undefined ? { dataThrough } : {}),
   };
   const history: HistoryEntry[] = [
     { subject, at: now, type: 'evaluation', detail: { remainingPct: a.remainingPct, burnRates: a.burnRates, tier: tier.name, events: a.events, badEvents: a.badEvents } },
@@ -370,6 +380,8 @@ async function reconcileGate(
   spec: GateSpec,
   states: Map<string, ObjectiveState>,
   wanted: Record<string, number>,
+  /** Objectives whose state this run could not establish: their hold on the gate stays as recorded. */
+  uncertain: Set<string>,
   overrides: Override[],
   now: number,
   options: EvaluateOptions,
@@ -383,6 +395,7 @@ async function reconcileGate(
     const rec: GateState = (await store.getGate(pipeline, stage)) ?? { pipeline, stage, holders: {}, disabledByUs: false, version: 0, outbox: {} };
     const holders: Record<string, number> = {};
     for (const [key, since] of Object.entries(wanted)) holders[key] = rec.holders[key] ?? since;
+    for (const [key, since] of Object.entries(rec.holders)) if (uncertain.has(key)) holders[key] = since;
     const next: GateState = { ...rec, holders, version: rec.version + 1, outbox: { ...rec.outbox } };
     const history: HistoryEntry[] = [];
     const holderKeys = Object.keys(holders);

@@ -226,6 +226,45 @@ describe('evaluate: faults are contained and never unfreeze', () => {
     expect(announced(w.notifier)).toEqual(['override gate:shop-web/Production', 'freeze shop-web']);
   });
 
+  it('a store failure recording an objective keeps the freezes it held', async () => {
+    w.clock.set(T0 + DAY + 2 * HOUR); // the budget has recovered, but this run cannot record it
+    const store = Object.create(w.store) as typeof w.store;
+    store.putObjectiveState = async () => {
+      throw Object.assign(new Error('Throughput exceeds the current capacity of your table'), { name: 'ProvisionedThroughputExceededException' });
+    };
+    const s = await evaluate({ ...w.ports, store }, [checkout()], OPTIONS);
+    expect(s.errors).toBe(1);
+    expect(s.objectives[0]).toMatchObject({ status: 'error', tier: 'frozen' });
+    expect(s.objectives[0]?.detail).toMatch(/ProvisionedThroughputExceeded/);
+    expect(w.gate.peek('shop-web', 'Production')?.enabled).toBe(false);
+    expect(w.gate.calls.some((c) => c.op === 'enable')).toBe(false);
+    // The next run can write: the freeze lifts then.
+    w.clock.set(T0 + DAY + 2 * HOUR + 5 * MIN);
+    await evaluate(w.ports, [checkout()], OPTIONS);
+    expect(w.gate.peek('shop-web', 'Production')?.enabled).toBe(true);
+  });
+
+  it('a conditional-write conflict makes the run re-read and decide again, recording the change once', async () => {
+    w.traffic.burst(T0 + 70 * MIN, 400); // exhausted
+    w.clock.set(T0 + 2 * HOUR);
+    const store = Object.create(w.store) as typeof w.store;
+    let conflicts = 0;
+    const put = w.store.putObjectiveState.bind(w.store);
+    store.putObjectiveState = async (next, expected) => {
+      if (conflicts++ === 0) {
+        // Another writer got there first with an unrelated bump (e.g. an outbox claim).
+        const current = (await w.store.getObjectiveStates([{ contract: next.contract, objective: next.objective }])).get('checkout#availability');
+        if (current) await put({ ...current, version: current.version + 1 }, current.version);
+        return false;
+      }
+      return put(next, expected);
+    };
+    const s = await evaluate({ ...w.ports, store }, [checkout()], OPTIONS);
+    expect(conflicts).toBe(2);
+    expect(s.tierChanges).toBe(1);
+    expect(announced(w.notifier)).toEqual(['tier frozen->exhausted page', 'freeze shop-payments']);
+  });
+
   it('two overlapping runs announce a change once', async () => {
     w.traffic.burst(T0 + 70 * MIN, 400);
     w.clock.set(T0 + 2 * HOUR);
