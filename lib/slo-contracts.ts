@@ -332,6 +332,7 @@ export class SloContracts extends Construct {
       environment: {
         TABLE_NAME: this.table.tableName,
         REPORT_TOPIC_ARN: this.reportTopic.topicArn,
+        HISTORY_RETENTION_DAYS: String(historyRetentionDays),
         ...powertools,
       },
       // One retry: a second failure goes to the queue rather than risking a third copy of the report.
@@ -342,6 +343,8 @@ export class SloContracts extends Construct {
     // --- Permissions ------------------------------------------------------------------------------------
     this.table.grantReadWriteData(this.evaluator);
     this.table.grantReadData(this.reporter);
+    // The reporter appends one audit entry per report (history items are only ever added, never changed).
+    this.table.grant(this.reporter, 'dynamodb:BatchWriteItem');
     this.alertTopic.grantPublish(this.evaluator);
     this.reportTopic.grantPublish(this.reporter);
     this.evaluator.addToRolePolicy(

@@ -26,6 +26,15 @@ export function minutesEnv(name: string, fallbackMinutes: number, env: NodeJS.Pr
   return minutes * 60_000;
 }
 
+/** Whole days from the environment (e.g. history retention). */
+export function daysEnv(name: string, fallbackDays: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallbackDays;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days <= 0) throw new ConfigurationError(`${name} must be a whole number of days, got "${raw}"`);
+  return days;
+}
+
 /**
  * The bundled contracts; outside a bundle (tests, local runs) SLO_CONTRACTS_JSON may carry the same JSON.
  * They were validated by the zod schema at synth; here they are only read (zod stays out of the bundle).

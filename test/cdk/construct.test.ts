@@ -210,6 +210,7 @@ describe('lambdas', () => {
     expect(template.toJSON().Resources[ids.reporter].Properties.Environment.Variables).toEqual({
       TABLE_NAME: { Ref: ids.table },
       REPORT_TOPIC_ARN: { Ref: ids.reportTopic },
+      HISTORY_RETENTION_DAYS: '400',
       POWERTOOLS_SERVICE_NAME: 'slo-contracts',
       POWERTOOLS_METRICS_NAMESPACE: 'SloContracts',
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -311,10 +312,11 @@ describe('IAM', () => {
     );
   });
 
-  it('reporter reads the table and publishes the report, nothing else', () => {
+  it('reporter reads the table, appends its audit entry, publishes the report, nothing else', () => {
     const reporter = policyStatements(template).filter((s) => s.policy === ids.reporterPolicy);
     const actions = reporter.flatMap(actionsOf);
-    expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+    // BatchWriteItem appends the report's history entry; it can never update or delete state.
+    expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual(['dynamodb:BatchWriteItem']);
     expect(reporter.find((s) => s.Action === 'sns:Publish')?.Resource).toEqual({ Ref: ids.reportTopic });
     expect(actions.some((a) => a.startsWith('codepipeline:') || a.startsWith('cloudwatch:'))).toBe(false);
   });
