@@ -11,8 +11,12 @@
  *   Burn rates (1 d window: factors 0.48 page-fast 1h/5m, 0.2 page-slow 6h/30m, 0.0333 ticket 3d/6h):
  *   1 d and 3 d both see all 18,000 events -> 300/18,000/0.01 = 1.667; the 5 m look-back is mostly bad; so all
  *   three alerts fire.
+ *   Run 1 happens 30 s into the minute after the data (the clock port is Date.now, pinned per run), so every
+ *   look-back is exact: 5m 300/500, 30m 300/3,000, 1h 300/6,000, 6h/1d/3d 300/18,000, each / 0.01.
  * A second contract (`search`) reads a metric nobody ever put: `no-data`, no tier, no freeze, and it comes FIRST
  * in the bundle so a failure there would have stopped `checkout`.
+ * Run 2 is a duplicate delivery 20 s later (same data: nothing written for checkout, nothing announced); run 3 is
+ * the next scheduled run 5 minutes later (state written, tier held, nothing announced).
  */
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -108,12 +112,15 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
   let codepipeline: AwsClientStub<CodePipelineClient>;
   const transitions = new FakeTransitions();
   let handler: () => Promise<{ objectives: number; tierChanges: number; notificationsSent: number; notificationsPending: number; errors: number }>;
+  /** Start of the last minute with data (epoch ms); run 1 happens at T1. */
+  let lastMinute: number;
+  let T1: number;
 
   /**
-   * Runs the handler once, keeping the EMF documents Powertools writes to stdout (one JSON line each, as Lambda
+   * Runs the handler once with its clock (Date.now) pinned at `atMs`, keeping the EMF documents Powertools writes to stdout (one JSON line each, as Lambda
    * ships them to CloudWatch Logs) out of the test output and returning them for assertions.
    */
-  async function run() {
+  async function run(atMs: number) {
     const emf: Record<string, unknown>[] = [];
     const write = process.stdout.write.bind(process.stdout) as (chunk: string | Uint8Array) => boolean;
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
@@ -122,9 +129,11 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
       for (const line of text.split('\n')) if (line.trim()) emf.push(JSON.parse(line) as Record<string, unknown>);
       return true;
     }) as typeof process.stdout.write);
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(atMs);
     try {
       return { summary: await handler(), emf };
     } finally {
+      clock.mockRestore();
       spy.mockRestore();
     }
   }
@@ -132,8 +141,8 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
   /** Receives until `count` messages arrived or `timeoutMs` passed; deletes what it received. */
   async function receive(count: number, timeoutMs: number): Promise<SnsEnvelope[]> {
     const out: SnsEnvelope[] = [];
-    const deadline = Date.now() + timeoutMs;
-    while (out.length < count && Date.now() < deadline) {
+    const deadline = performance.now() + timeoutMs;
+    while (out.length < count && performance.now() < deadline) {
       const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
       const messages = res.Messages ?? [];
       for (const m of messages) out.push(JSON.parse(m.Body ?? '{}') as SnsEnvelope);
@@ -194,7 +203,8 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     // moto's server gunzips a request twice (its WSGI wrapper, then its response layer), so the SDK's gzip of
     // PutMetricData bodies over 10 KiB fails there with BadGzipFile: send them uncompressed.
     const cw = new CloudWatchClient({ ...config, disableRequestCompression: true });
-    const lastMinute = Math.floor(Date.now() / MIN) * MIN - MIN;
+    lastMinute = Math.floor(Date.now() / MIN) * MIN - MIN;
+    T1 = lastMinute + MIN + 30_000;
     const data: MetricDatum[] = [];
     for (let i = 0; i < MINUTES; i++) {
       const t = lastMinute - i * MIN;
@@ -248,7 +258,7 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
   });
 
   it('first run: exhausted, both gates frozen with valid reasons, six SNS messages, state and history in DynamoDB', async () => {
-    const { summary, emf } = await run();
+    const { summary, emf } = await run(T1);
     expect(summary).toMatchObject({ objectives: 2, tierChanges: 1, notificationsSent: 6, notificationsPending: 0, errors: 0 });
 
     // DynamoDB: the objective state as the store reads it back.
@@ -262,13 +272,16 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     expect(state!.tier).toBe('exhausted');
     expect(state!.remainingPct).toBeLessThan(0);
     expect(state!.remainingPct).toBeCloseTo(100 * (1 - BAD / ALLOWED_BAD), 6); // -66.67 %
-    expect(state!.burnRates['1d']).toBeCloseTo(BAD / TOTAL / 0.01, 6);
-    expect(state!.burnRates['3d']).toBeCloseTo(BAD / TOTAL / 0.01, 6);
+    expect(state!.tierSince).toBe(T1);
+    expect(state!.burnRates['5m']).toBeCloseTo(BAD / 500 / 0.01, 6); // 60
+    expect(state!.burnRates['30m']).toBeCloseTo(BAD / 3_000 / 0.01, 6); // 10
+    expect(state!.burnRates['1h']).toBeCloseTo(BAD / 6_000 / 0.01, 6); // 5
+    for (const lb of ['6h', '1d', '3d']) expect(state!.burnRates[lb]).toBeCloseTo(BAD / TOTAL / 0.01, 6); // 1.667
     expect([...state!.activeAlerts].sort()).toEqual(['page-fast', 'page-slow', 'ticket']);
     // One conditional put (version 1), then a claim and a completion per sent notification (4): 1 + 2 * 4.
     expect(state!.version).toBe(9);
     expect(state!.outbox).toEqual({});
-    const history = await store.queryHistory('objective:checkout#availability', 0, Date.now() + HOUR);
+    const history = await store.queryHistory('objective:checkout#availability', 0, T1 + HOUR);
     expect(history.find((h) => h.type === 'tier-change')?.detail).toMatchObject({ from: null, to: 'exhausted' });
     expect(history.filter((h) => h.type === 'burn-alert').map((h) => h.detail.alert)).toEqual(['page-fast', 'page-slow', 'ticket']);
     expect(history.filter((h) => h.type === 'notification-sent')).toHaveLength(4);
@@ -281,10 +294,10 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     // The contract without data: no-data, no tier, no freeze; it did not stop checkout.
     expect(states.get('search#availability')).toMatchObject({ status: 'no-data', tier: null, remainingPct: null, version: 1, outbox: {} });
     expect(states.get('search#availability')?.statusDetail).toMatch(/no datapoints/);
-    expect((await store.queryHistory('objective:search#availability', 0, Date.now() + HOUR)).map((h) => h.type)).toEqual(['no-data']);
+    expect((await store.queryHistory('objective:search#availability', 0, T1 + HOUR)).map((h) => h.type)).toEqual(['no-data']);
 
     // CodePipeline: exactly the two gates of checkout, Inbound, with the reason the console shows.
-    const iso = new Date(state!.tierSince).toISOString();
+    const iso = new Date(T1).toISOString();
     const reason = `slo-contracts froze this stage - checkout availability budget exhausted (-67 pct) since ${iso.slice(0, 10)} ${iso.slice(11, 13)}.${iso.slice(14, 16)} UTC`;
     const disables = codepipeline.commandCalls(DisableStageTransitionCommand).map((c) => c.args[0].input);
     expect(disables).toEqual([
@@ -295,7 +308,7 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     expect(codepipeline.commandCalls(GetPipelineStateCommand).map((c) => c.args[0].input.name)).toEqual(['shop-web', 'shop-payments']);
     expect(codepipeline.commandCalls(EnableStageTransitionCommand)).toHaveLength(0);
     const web = await store.getGate('shop-web', 'Production');
-    expect(web).toMatchObject({ disabledByUs: true, disabledReason: reason, holders: { 'checkout#availability': state!.tierSince }, outbox: {} });
+    expect(web).toMatchObject({ disabledByUs: true, disabledReason: reason, holders: { 'checkout#availability': T1 }, outbox: {} });
     expect(await store.getGate('shop-search', 'Production')).toMatchObject({ disabledByUs: false, holders: {} });
 
     // SNS, read back through SQS: the envelope, its attributes, and the sqs body of the json structure.
@@ -344,9 +357,9 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     expect(freeze.body).toMatchObject({ event: 'freeze', pipeline: 'shop-payments', stage: 'Production', holders: ['checkout#availability'], reason });
   });
 
-  // Continues the first test (same moto, same table, same queue): run them together, in order.
-  it('second run: nothing new is announced, no gate is touched again, the state moves on', async () => {
-    const { summary, emf } = await run();
+  // The next tests continue the first (same moto, table, queue and fake pipelines): run them together, in order.
+  it('a duplicate delivery 20 s later: the data was already judged, nothing is written or announced', async () => {
+    const { summary, emf } = await run(T1 + 20_000);
     expect(summary).toMatchObject({ objectives: 2, tierChanges: 0, notificationsSent: 0, notificationsPending: 0, errors: 0 });
     // moto delivers SNS -> SQS inside Publish, so anything sent is already in the queue when the handler returns.
     expect(await receive(1, 3_000)).toEqual([]);
@@ -356,9 +369,37 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
       { contract: 'checkout', objective: 'availability' },
       { contract: 'search', objective: 'availability' },
     ]);
-    expect(states.get('checkout#availability')).toMatchObject({ tier: 'exhausted', version: 10, outbox: {} });
-    expect(states.get('search#availability')).toMatchObject({ status: 'no-data', tier: null, version: 2 });
+    // Same last complete minute as run 1: checkout's record is left exactly as run 1 left it.
+    expect(states.get('checkout#availability')).toMatchObject({ tier: 'exhausted', version: 9, lastEvaluatedAt: T1, outbox: {} });
+    // No data is recorded every run (the reason stays visible), never turning into a tier.
+    expect(states.get('search#availability')).toMatchObject({ status: 'no-data', tier: null, version: 2, lastEvaluatedAt: T1 + 20_000 });
+    expect(emf.find((d) => 'Heartbeat' in d)).toMatchObject({ Heartbeat: 1, EvaluationErrors: 0, TierChanges: 0 });
+  });
+
+  it('the next scheduled run 5 minutes later: state moves on, the tier and freezes hold, nothing is announced', async () => {
+    const T3 = T1 + 5 * MIN;
+    const { summary, emf } = await run(T3);
+    expect(summary).toMatchObject({ objectives: 2, tierChanges: 0, notificationsSent: 0, notificationsPending: 0, errors: 0 });
+    expect(await receive(1, 3_000)).toEqual([]);
+    expect(codepipeline.commandCalls(DisableStageTransitionCommand)).toHaveLength(2);
+    expect(codepipeline.commandCalls(EnableStageTransitionCommand)).toHaveLength(0);
     expect(transitions.disabled.size).toBe(2);
+    const states = await store.getObjectiveStates([
+      { contract: 'checkout', objective: 'availability' },
+      { contract: 'search', objective: 'availability' },
+    ]);
+    const state = states.get('checkout#availability');
+    expect(state).toMatchObject({ tier: 'exhausted', tierSince: T1, version: 10, lastEvaluatedAt: T3, outbox: {} });
+    // Every datapoint is still in the 1 d window; the last 5 minutes have none, so the 5 m burn is 0 and the
+    // fast page clears (recorded, not announced). 1 h now holds 55 minutes: 300 / 5,500 / 0.01.
+    expect(state!.remainingPct).toBeCloseTo(100 * (1 - BAD / ALLOWED_BAD), 6);
+    expect(state!.burnRates['5m']).toBe(0);
+    expect(state!.burnRates['1h']).toBeCloseTo(BAD / 5_500 / 0.01, 6);
+    expect([...state!.activeAlerts].sort()).toEqual(['page-slow', 'ticket']);
+    const history = await store.queryHistory('objective:checkout#availability', T3, T3 + 1);
+    expect(history.map((h) => h.type)).toEqual(['evaluation', 'burn-alert-cleared']);
+    expect(history[1]?.detail).toEqual({ alert: 'page-fast' });
+    expect(states.get('search#availability')).toMatchObject({ status: 'no-data', tier: null, version: 3 });
     expect(emf.find((d) => 'Heartbeat' in d)).toMatchObject({ Heartbeat: 1, EvaluationErrors: 0, TierChanges: 0 });
   });
 });
