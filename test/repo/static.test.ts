@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -30,7 +31,8 @@ describe('static checks', () => {
   });
 
   it('the purity rule rejects AWS imports, the environment and the wall clock inside functions/core', async () => {
-    const dir = mkdtempSync(join(root, '.scratch-lint-'));
+    // Outside the repository: oxlint honours .gitignore, and scratch folders are ignored there.
+    const dir = mkdtempSync(join(tmpdir(), 'slo-lint-'));
     try {
       cpSync(join(root, '.oxlintrc.json'), join(dir, '.oxlintrc.json'));
       mkdirSync(join(dir, 'functions', 'core'), { recursive: true });
