@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { bundledContracts, ConfigurationError, daysEnv, minutesEnv, requireEnv } from '../../functions/runtime/config.ts';
+import { checkout } from '../support/contracts.ts';
+
+describe('Lambda configuration', () => {
+  it('reads the contracts from SLO_CONTRACTS_JSON outside a bundle, and says what to do when absent', () => {
+    const contracts = [checkout()];
+    expect(bundledContracts({ SLO_CONTRACTS_JSON: JSON.stringify(contracts) })).toEqual(contracts);
+    expect(() => bundledContracts({})).toThrow(ConfigurationError);
+    expect(() => bundledContracts({})).toThrow(/SLO_CONTRACTS_JSON/);
+    expect(() => bundledContracts({ SLO_CONTRACTS_JSON: '{}' })).toThrow(/JSON array/);
+  });
+
+  it('turns minutes into milliseconds and rejects nonsense', () => {
+    expect(minutesEnv('X', 240, {})).toBe(240 * 60_000);
+    expect(minutesEnv('X', 240, { X: '30' })).toBe(30 * 60_000);
+    expect(() => minutesEnv('X', 240, { X: '-1' })).toThrow(/positive number of minutes, got "-1"/);
+    expect(daysEnv('D', 400, { D: '730' })).toBe(730);
+    expect(() => daysEnv('D', 400, { D: '1.5' })).toThrow(/whole number of days/);
+    expect(requireEnv('T', { T: 'slo' })).toBe('slo');
+    expect(() => requireEnv('TABLE_NAME', {})).toThrow(/TABLE_NAME is not set/);
+  });
+});
