@@ -3,11 +3,11 @@
  *
  * Builds functions/handlers/evaluate.ts with esbuild's JS API and the contracts compiled in through the
  * `__SLO_CONTRACTS__` define, in four variants:
- * - esm, SDK external: what lib/slo-contracts.ts (makeFunction) deploys: ESM with a createRequire banner,
- *   mainFields module,main, target node22, minified, `@aws-sdk/*` left to the Lambda runtime;
- * - cjs, SDK external: the same as CommonJS;
+ * - cjs, SDK external: what lib/slo-contracts.ts (makeFunction) deploys: CommonJS, target node22,
+ *   minified, `@aws-sdk/*` left to the Lambda runtime;
+ * - esm, SDK external: the same as ESM with a createRequire banner (what the construct deployed before);
  * - esm / cjs with the SDK bundled in, for comparison.
- * Keep the esm options in step with lib/slo-contracts.ts.
+ * Keep the cjs options in step with lib/slo-contracts.ts.
  *
  * Init time: a fresh `node` per sample loads the bundle (require() for cjs, import() for esm) with dummy
  * TABLE_NAME / ALERT_TOPIC_ARN / AWS_REGION, timing only the load with performance.now() inside the child.
@@ -31,8 +31,8 @@ export interface BundleVariant {
 }
 
 export const VARIANTS: BundleVariant[] = [
-  { id: 'esm-external', label: 'ESM, @aws-sdk/* external (as the CDK construct deploys it)', format: 'esm', sdkExternal: true },
-  { id: 'cjs-external', label: 'CJS, @aws-sdk/* external', format: 'cjs', sdkExternal: true },
+  { id: 'esm-external', label: 'ESM, @aws-sdk/* external', format: 'esm', sdkExternal: true },
+  { id: 'cjs-external', label: 'CJS, @aws-sdk/* external (as the CDK construct deploys it)', format: 'cjs', sdkExternal: true },
   { id: 'esm-bundled', label: 'ESM, @aws-sdk/* bundled in', format: 'esm', sdkExternal: false },
   { id: 'cjs-bundled', label: 'CJS, @aws-sdk/* bundled in', format: 'cjs', sdkExternal: false },
 ];

@@ -101,7 +101,7 @@ export function markdown(evals: EvaluateBenchResult[], bundles: BundleResult[], 
   row(['Bundle', 'Size', 'gzip -9', 'Init: load the bundle, median of 5 (min)', 'Targets: < 300 kB, < 150 ms']);
   row(['---', '---', '---', '---', '---']);
   for (const b of bundles) {
-    const deployed = b.variant.id === 'esm-external';
+    const deployed = b.variant.id === 'cjs-external';
     row([
       b.variant.label,
       kb(b.bytes),
@@ -111,7 +111,7 @@ export function markdown(evals: EvaluateBenchResult[], bundles: BundleResult[], 
     ]);
   }
   lines.push('');
-  const deployed = bundles.find((b) => b.variant.id === 'esm-external');
+  const deployed = bundles.find((b) => b.variant.id === 'cjs-external');
   if (deployed) {
     lines.push(`Largest parts of the deployed bundle: ${deployed.topInputs.map((t) => `${t.name} ${kb(t.bytes)}`).join(', ')}.`, '');
   }

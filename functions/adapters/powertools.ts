@@ -4,6 +4,7 @@
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { TelemetryPort } from '../ports.ts';
+import { PUBLISHED_BURN_LOOKBACKS } from '../core/burn.ts';
 
 export class PowertoolsTelemetry implements TelemetryPort {
   constructor(private readonly metrics: Metrics) {}
@@ -16,6 +17,7 @@ export class PowertoolsTelemetry implements TelemetryPort {
   }
 
   burnRate(contract: string, objective: string, lookback: string, rate: number): void {
+    if (!PUBLISHED_BURN_LOOKBACKS.includes(lookback)) return;
     const m = this.metrics.singleMetric();
     m.addDimensions({ Contract: contract, Objective: objective, Window: lookback });
     // A ratio: 1.0 spends the budget exactly over the SLO window.

@@ -74,3 +74,10 @@ export function firingAlerts(
     return burnAt(rule.shortMs).rate > rule.factor;
   });
 }
+
+/**
+ * Burn-rate look-backs published as CloudWatch metrics and drawn on the dashboard: the long windows of the
+ * three alerts (page-fast 1h, page-slow 6h, ticket 3d). Every other look-back is still computed and kept in
+ * state; publishing all six would cost 6 custom metrics ($0.30 a month each) per objective instead of 3.
+ */
+export const PUBLISHED_BURN_LOOKBACKS: readonly string[] = ['1h', '6h', '3d'];

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { DAY_MS, DURATION_PATTERN, MINUTE_MS, tryParseDuration } from './duration.ts';
+import { COMPARISON_PATTERN } from './model.ts';
 
 export const API_VERSION = 'slo-contracts/v1';
 export const KIND = 'SloContract';
@@ -91,7 +92,7 @@ export const LatencySliSchema = z.strictObject({
   threshold: durationText('threshold').describe('Requests at or under this latency are good, e.g. 300ms'),
 });
 
-export const COMPARISON_PATTERN = /^\s*(>=|<=|>|<|==)\s*(-?\d+(?:\.\d+)?)\s*$/;
+export { COMPARISON_PATTERN };
 
 /** Timeslice: share of good periods, e.g. synthetic checks. */
 export const TimesliceSliSchema = z.strictObject({

@@ -4,6 +4,9 @@
  */
 import type { Severity, Tier } from './contract.ts';
 
+/** A timeslice's good-period comparison, e.g. `>= 100`: operator and number. */
+export const COMPARISON_PATTERN = /^\s*(>=|<=|>|<|==)\s*(-?\d+(?:\.\d+)?)\s*$/;
+
 /** The severity a change into `tier` carries: explicit, else page for a freeze-all tier, else info. */
 export function tierSeverity(tier: Tier): Severity {
   return tier.severity ?? (tier.freeze === 'all' ? 'page' : 'info');

@@ -3,7 +3,7 @@
  * (epoch ms). Counts are events for occurrence SLIs; for timeslice SLIs they are slices (a bucket of weight w
  * stands for w slices, all good or all bad).
  */
-import { COMPARISON_PATTERN } from './contract.ts';
+import { COMPARISON_PATTERN } from './model.ts';
 import type { Datapoint } from '../ports.ts';
 import type { TimeRange } from './window.ts';
 
@@ -20,14 +20,18 @@ export class SeriesError extends Error {
   override name = 'SeriesError';
 }
 
-/** Sums finite values per timestamp (CloudWatch returns one point per period; sums are safe for counts). */
-function byTime(points: Datapoint[]): Map<number, number> {
-  const map = new Map<number, number>();
+/** Points with a finite time, oldest first: CloudWatch answers in order, so sorting is rarely needed. */
+function ordered(points: Datapoint[]): Datapoint[] {
+  let sorted = true;
+  let finite = true;
+  let prev = -Infinity;
   for (const p of points) {
-    if (!Number.isFinite(p.t) || !Number.isFinite(p.v)) continue;
-    map.set(p.t, (map.get(p.t) ?? 0) + p.v);
+    if (!Number.isFinite(p.t)) finite = false;
+    else if (p.t < prev) sorted = false;
+    else prev = p.t;
   }
-  return map;
+  const kept = finite ? points : points.filter((p) => Number.isFinite(p.t));
+  return sorted ? kept : [...kept].sort((a, b) => a.t - b.t);
 }
 
 /**
@@ -35,17 +39,30 @@ function byTime(points: Datapoint[]): Map<number, number> {
  * oldest first.
  * - A total point without a numerator point means numerator 0 (CloudWatch omits periods with zero counts).
  * - A numerator point without a total point takes total = numerator (good: all good; bad: all bad).
- * - The numerator is clamped into [0, total]; mode 'bad' yields good = total - bad.
+ * - Several points at one t are summed (counts); the numerator is clamped into [0, total]; mode 'bad'
+ *   yields good = total - bad.
  * - Buckets with total <= 0 carry no events and are left out. Non-finite values are ignored.
+ * One merge walk over both series (they arrive sorted): this runs for every objective on every evaluation.
  */
 export function ratioBuckets(numerator: Datapoint[], total: Datapoint[], mode: 'good' | 'bad'): Bucket[] {
-  const num = byTime(numerator);
-  const tot = byTime(total);
-  const times = [...new Set([...num.keys(), ...tot.keys()])].sort((a, b) => a - b);
+  const num = ordered(numerator);
+  const tot = ordered(total);
   const buckets: Bucket[] = [];
-  for (const t of times) {
-    const n = num.get(t) ?? 0;
-    const all = tot.get(t) ?? n;
+  let i = 0;
+  let j = 0;
+  while (i < num.length || j < tot.length) {
+    const t = Math.min(num[i]?.t ?? Infinity, tot[j]?.t ?? Infinity);
+    let n = 0;
+    let all = 0;
+    let hasTotal = false;
+    for (let p = num[i]; p !== undefined && p.t === t; p = num[++i]) if (Number.isFinite(p.v)) n += p.v;
+    for (let p = tot[j]; p !== undefined && p.t === t; p = tot[++j]) {
+      if (Number.isFinite(p.v)) {
+        all += p.v;
+        hasTotal = true;
+      }
+    }
+    if (!hasTotal) all = n;
     if (!(all > 0)) continue;
     const clamped = Math.min(Math.max(n, 0), all);
     buckets.push({ t, good: mode === 'good' ? clamped : all - clamped, total: all });

@@ -37,6 +37,30 @@ export interface EvaluateOptions {
   maxWriteAttempts?: number;
   /** Objectives recorded at once (each is a few DynamoDB round trips). @default 8 */
   concurrency?: number;
+  /** Datapoints fetched before assessing and dropping them (memory bound). @default 403200 */
+  fetchChunkDatapoints?: number;
+}
+
+/** Four GetMetricData calls' worth (4 x 100,800 datapoints), as many as the adapter runs at once: about 60 MB. */
+export const DEFAULT_FETCH_CHUNK_DATAPOINTS = 403_200;
+
+/** Consecutive groups of objectives whose series add up to at most `maxPoints` datapoints (at least one each). */
+function fetchChunks<T extends { plan?: ObjectivePlan }>(items: T[], maxPoints: number): { item: T; index: number }[][] {
+  const chunks: { item: T; index: number }[][] = [];
+  let current: { item: T; index: number }[] = [];
+  let points = 0;
+  items.forEach((item, index) => {
+    const n = (item.plan?.queries ?? []).reduce((sum, { query: q }) => sum + Math.ceil((q.endMs - q.startMs) / (q.periodSeconds * 1000)), 0);
+    if (current.length > 0 && points + n > maxPoints) {
+      chunks.push(current);
+      current = [];
+      points = 0;
+    }
+    current.push({ item, index });
+    points += n;
+  });
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 export interface ObjectiveOutcome {
@@ -94,7 +118,7 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
     errors: 0,
   };
 
-  // 1. Plan and fetch every series once.
+  // 1. Plan every series (what to fetch, at which period, over which range).
   const plans: { contract: Contract; objective: Objective; plan?: ObjectivePlan; planError?: string }[] = [];
   let seq = 0;
   for (const contract of contracts) {
@@ -106,52 +130,55 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
       }
     }
   }
-  const results = await metrics.fetch(plans.flatMap((p) => p.plan?.queries.map((q) => q.query) ?? []));
-
-  // 2. Assess, decide, record: each objective contained, so one failure never stops the others.
+  // 2. Fetch each series once, assess, decide, record: each objective contained, so one failure never
+  // stops the others. Series are fetched a chunk of objectives at a time and dropped once assessed, so
+  // memory stays bounded however many objectives there are (a 30-day series is 8,640 points).
   const states = await store.getObjectiveStates(plans.map((p) => ({ contract: p.contract.metadata.name, objective: p.objective.name })));
   const finalStates = new Map<string, ObjectiveState>();
   const uncertain = new Set<string>();
   // Objectives are independent: record them a few at a time (DynamoDB round trips dominate), keep order.
   const outcomes: ObjectiveOutcome[] = new Array(plans.length);
-  await forEachLimit(plans, options.concurrency ?? 8, async (p, index) => {
-    const key = objectiveKey(p.contract.metadata.name, p.objective.name);
-    try {
-      const assessment: Assessment = p.plan ? assessObjective(p.contract, p.objective, p.plan, results) : { status: 'error', detail: p.planError ?? 'could not plan' };
-      const outcome = await recordObjective(ports, p.contract, p.objective, assessment, p.plan?.endMs, states.get(key), now, maxAttempts);
-      finalStates.set(key, outcome.state);
-      outcomes[index] = outcome.outcome;
-      if (outcome.changed) summary.tierChanges++;
-      if (assessment.status === 'ok') {
-        ports.telemetry?.budgetRemaining(p.contract.metadata.name, p.objective.name, assessment.remainingPct);
-        for (const [lb, rate] of Object.entries(assessment.burnRates)) ports.telemetry?.burnRate(p.contract.metadata.name, p.objective.name, lb, rate);
-      } else if (assessment.status === 'no-data') {
-        ports.telemetry?.noData(p.contract.metadata.name, p.objective.name);
-      } else {
+  for (const chunk of fetchChunks(plans, options.fetchChunkDatapoints ?? DEFAULT_FETCH_CHUNK_DATAPOINTS)) {
+    const results = await metrics.fetch(chunk.flatMap(({ item: p }) => p.plan?.queries.map((q) => q.query) ?? []));
+    await forEachLimit(chunk, options.concurrency ?? 8, async ({ item: p, index }) => {
+      const key = objectiveKey(p.contract.metadata.name, p.objective.name);
+      try {
+        const assessment: Assessment = p.plan ? assessObjective(p.contract, p.objective, p.plan, results) : { status: 'error', detail: p.planError ?? 'could not plan' };
+        const outcome = await recordObjective(ports, p.contract, p.objective, assessment, p.plan?.endMs, states.get(key), now, maxAttempts);
+        finalStates.set(key, outcome.state);
+        outcomes[index] = outcome.outcome;
+        if (outcome.changed) summary.tierChanges++;
+        if (assessment.status === 'ok') {
+          ports.telemetry?.budgetRemaining(p.contract.metadata.name, p.objective.name, assessment.remainingPct);
+          for (const [lb, rate] of Object.entries(assessment.burnRates)) ports.telemetry?.burnRate(p.contract.metadata.name, p.objective.name, lb, rate);
+        } else if (assessment.status === 'no-data') {
+          ports.telemetry?.noData(p.contract.metadata.name, p.objective.name);
+        } else {
+          summary.errors++;
+          ports.telemetry?.evaluationError(p.contract.metadata.name, p.objective.name, assessment.detail);
+          log('warn', 'objective not evaluated', { contract: p.contract.metadata.name, objective: p.objective.name, detail: assessment.detail });
+        }
+      } catch (err) {
+        // The store failed for this objective: keep going with the others. What it holds is unknown now,
+        // so the gates keep whatever they had for it (never unfreeze on an error).
         summary.errors++;
-        ports.telemetry?.evaluationError(p.contract.metadata.name, p.objective.name, assessment.detail);
-        log('warn', 'objective not evaluated', { contract: p.contract.metadata.name, objective: p.objective.name, detail: assessment.detail });
+        uncertain.add(key);
+        const prev = states.get(key);
+        outcomes[index] = {
+          contract: p.contract.metadata.name,
+          objective: p.objective.name,
+          status: 'error',
+          tier: prev?.tier ?? null,
+          previousTier: prev?.tier ?? null,
+          remainingPct: prev?.remainingPct ?? null,
+          burnRates: prev?.burnRates ?? {},
+          detail: errorText(err),
+        };
+        ports.telemetry?.evaluationError(p.contract.metadata.name, p.objective.name, errorText(err));
+        log('error', 'objective state could not be recorded', { contract: p.contract.metadata.name, objective: p.objective.name, error: errorText(err) });
       }
-    } catch (err) {
-      // The store failed for this objective: keep going with the others. What it holds is unknown now,
-      // so the gates keep whatever they had for it (never unfreeze on an error).
-      summary.errors++;
-      uncertain.add(key);
-      const prev = states.get(key);
-      outcomes[index] = {
-        contract: p.contract.metadata.name,
-        objective: p.objective.name,
-        status: 'error',
-        tier: prev?.tier ?? null,
-        previousTier: prev?.tier ?? null,
-        remainingPct: prev?.remainingPct ?? null,
-        burnRates: prev?.burnRates ?? {},
-        detail: errorText(err),
-      };
-      ports.telemetry?.evaluationError(p.contract.metadata.name, p.objective.name, errorText(err));
-      log('error', 'objective state could not be recorded', { contract: p.contract.metadata.name, objective: p.objective.name, error: errorText(err) });
-    }
-  });
+    });
+  }
   summary.objectives.push(...outcomes);
 
   // 3. Gates: who holds each one, then make CodePipeline agree.
@@ -179,31 +206,36 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
         specs.set(gateId(g.pipeline, g.stage), { pipeline: g.pipeline, stage: g.stage, criticalFor: new Map() });
       }
     }
-    for (const spec of specs.values()) {
+    // Gates are independent of each other: a few at a time, outcomes kept in order.
+    const list = [...specs.values()];
+    const results: { outcome: GateOutcome; state?: GateState }[] = new Array(list.length);
+    await forEachLimit(list, 4, async (spec, i) => {
       const holders = desiredHolders(spec, contracts, finalStates, overrides);
       try {
-        const r = await reconcileGate(ports, spec, finalStates, holders, uncertain, overrides, now, options, maxAttempts);
-        summary.gates.push(r.outcome);
-        if (r.state) gateStates.push(r.state);
-        if (r.outcome.action === 'error') summary.errors++;
+        results[i] = await reconcileGate(ports, spec, finalStates, holders, uncertain, overrides, now, options, maxAttempts);
       } catch (err) {
-        summary.errors++;
-        summary.gates.push({ pipeline: spec.pipeline, stage: spec.stage, action: 'error', holders: Object.keys(holders), detail: errorText(err) });
+        results[i] = { outcome: { pipeline: spec.pipeline, stage: spec.stage, action: 'error', holders: Object.keys(holders), detail: errorText(err) } };
         log('error', 'gate could not be reconciled', { pipeline: spec.pipeline, stage: spec.stage, error: errorText(err) });
       }
+    });
+    for (const r of results) {
+      summary.gates.push(r.outcome);
+      if (r.state) gateStates.push(r.state);
+      if (r.outcome.action === 'error') summary.errors++;
     }
   }
 
   // 4. Send what is pending, this run's and earlier runs' alike.
-  const outboxes: { ref: RecordRef; outbox: Record<string, PendingNotification> }[] = [
-    // In contract order, whatever order the objectives finished in.
-    ...plans
-      .map((p) => finalStates.get(objectiveKey(p.contract.metadata.name, p.objective.name)))
-      .filter((s): s is ObjectiveState => s !== undefined)
-      .map((s) => ({ ref: { kind: 'objective', contract: s.contract, objective: s.objective } as RecordRef, outbox: s.outbox })),
-    ...gateStates.map((g) => ({ ref: { kind: 'gate', pipeline: g.pipeline, stage: g.stage } as RecordRef, outbox: g.outbox })),
-  ];
-  const sent = await drainOutboxes(ports, outboxes, now, options.sendLeaseMs ?? 120_000);
+  // Objectives' messages first (a tier change explains the freeze that follows), then the gates'.
+  const objectiveOutboxes = plans
+    .map((p) => finalStates.get(objectiveKey(p.contract.metadata.name, p.objective.name)))
+    .filter((s): s is ObjectiveState => s !== undefined)
+    .map((s) => ({ ref: { kind: 'objective', contract: s.contract, objective: s.objective } as RecordRef, outbox: s.outbox }));
+  const gateOutboxes = gateStates.map((g) => ({ ref: { kind: 'gate', pipeline: g.pipeline, stage: g.stage } as RecordRef, outbox: g.outbox }));
+  const leaseMs = options.sendLeaseMs ?? 120_000;
+  const first = await drainOutboxes(ports, objectiveOutboxes, now, leaseMs);
+  const second = await drainOutboxes(ports, gateOutboxes, now, leaseMs);
+  const sent = { sent: first.sent + second.sent, failed: first.failed + second.failed, pending: first.pending + second.pending };
   summary.notificationsSent = sent.sent;
   summary.notificationsFailed = sent.failed;
   summary.notificationsPending = sent.pending;
@@ -327,11 +359,14 @@ function nextObjectiveState(
   }
   if (changed) history.push({ subject, at: now, type: 'tier-change', detail: { from: previousTier?.name ?? null, to: tier.name, remainingPct: a.remainingPct } });
   const before = new Set(prev?.activeAlerts ?? []);
-  for (const rule of a.firing) {
-    if (before.has(rule.id)) continue;
-    notes.push(burnAlertMessage(contract, objective, rule, a, tier.name, now));
-    history.push({ subject, at: now, type: 'burn-alert', detail: { alert: rule.id, severity: rule.severity, factor: rule.factor, burnRates: a.burnRates } });
-  }
+  // Rules come most urgent first (page-fast, page-slow, ticket). A rule that starts while a more urgent one
+  // is firing is recorded but not announced: one outage, one page, not a page, a page and a ticket.
+  a.firing.forEach((rule, i) => {
+    if (before.has(rule.id)) return;
+    const covered = i > 0;
+    if (!covered) notes.push(burnAlertMessage(contract, objective, rule, a, tier.name, now));
+    history.push({ subject, at: now, type: 'burn-alert', detail: { alert: rule.id, severity: rule.severity, factor: rule.factor, burnRates: a.burnRates, announced: !covered } });
+  });
   for (const id of before) {
     if (!state.activeAlerts.includes(id)) history.push({ subject, at: now, type: 'burn-alert-cleared', detail: { alert: id } });
   }
@@ -534,7 +569,8 @@ async function drainOutboxes(
   let sent = 0;
   let failed = 0;
   let pending = 0;
-  for (const { ref, outbox } of outboxes) {
+  // Records drain in parallel; within one record, oldest first (a tier change before its burn alert).
+  await forEachLimit(outboxes, 8, async ({ ref, outbox }) => {
     const entries = Object.values(outbox).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id, 'en'));
     for (const n of entries) {
       if (!(await ports.store.claimNotification(ref, n.id, now + leaseMs, now))) continue; // another run has it
@@ -552,7 +588,7 @@ async function drainOutboxes(
       sent++;
       await appendHistorySafely(ports, [{ subject: subjectOf(ref), at: now, type: 'notification-sent', detail: { id: n.id, subject: n.message.subject, severity: n.message.attributes.severity } }]);
     }
-  }
+  });
   return { sent, failed, pending };
 }
 

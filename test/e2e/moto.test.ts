@@ -257,9 +257,9 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     await moto?.stop();
   });
 
-  it('first run: exhausted, both gates frozen with valid reasons, six SNS messages, state and history in DynamoDB', async () => {
+  it('first run: exhausted, both gates frozen with valid reasons, four SNS messages, state and history in DynamoDB', async () => {
     const { summary, emf } = await run(T1);
-    expect(summary).toMatchObject({ objectives: 2, tierChanges: 1, notificationsSent: 6, notificationsPending: 0, errors: 0 });
+    expect(summary).toMatchObject({ objectives: 2, tierChanges: 1, notificationsSent: 4, notificationsPending: 0, errors: 0 });
 
     // DynamoDB: the objective state as the store reads it back.
     const states = await store.getObjectiveStates([
@@ -278,13 +278,15 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     expect(state!.burnRates['1h']).toBeCloseTo(BAD / 6_000 / 0.01, 6); // 5
     for (const lb of ['6h', '1d', '3d']) expect(state!.burnRates[lb]).toBeCloseTo(BAD / TOTAL / 0.01, 6); // 1.667
     expect([...state!.activeAlerts].sort()).toEqual(['page-fast', 'page-slow', 'ticket']);
-    // One conditional put (version 1), then a claim and a completion per sent notification (4): 1 + 2 * 4.
-    expect(state!.version).toBe(9);
+    // One conditional put (version 1), then a claim and a completion per sent notification (the tier
+    // change and the fast-burn page; page-slow and ticket started with it and are recorded, not sent): 1 + 2 * 2.
+    expect(state!.version).toBe(5);
     expect(state!.outbox).toEqual({});
     const history = await store.queryHistory('objective:checkout#availability', 0, T1 + HOUR);
     expect(history.find((h) => h.type === 'tier-change')?.detail).toMatchObject({ from: null, to: 'exhausted' });
     expect(history.filter((h) => h.type === 'burn-alert').map((h) => h.detail.alert)).toEqual(['page-fast', 'page-slow', 'ticket']);
-    expect(history.filter((h) => h.type === 'notification-sent')).toHaveLength(4);
+    expect(history.filter((h) => h.type === 'burn-alert').map((h) => h.detail.announced)).toEqual([true, false, false]);
+    expect(history.filter((h) => h.type === 'notification-sent')).toHaveLength(2);
 
     // EMF metrics: the budget of checkout, and a NoData count that says why search has none.
     expect(emf.find((d) => d.Contract === 'checkout' && 'BudgetRemaining' in d)?.BudgetRemaining as number).toBeCloseTo(100 * (1 - BAD / ALLOWED_BAD), 6);
@@ -299,21 +301,23 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     // CodePipeline: exactly the two gates of checkout, Inbound, with the reason the console shows.
     const iso = new Date(T1).toISOString();
     const reason = `slo-contracts froze this stage - checkout availability budget exhausted (-67 pct) since ${iso.slice(0, 10)} ${iso.slice(11, 13)}.${iso.slice(14, 16)} UTC`;
-    const disables = codepipeline.commandCalls(DisableStageTransitionCommand).map((c) => c.args[0].input);
+    // Gates are reconciled concurrently: the order of the calls is not part of the contract.
+    const byPipeline = (a: { pipelineName?: string }, b: { pipelineName?: string }) => String(a.pipelineName).localeCompare(String(b.pipelineName));
+    const disables = codepipeline.commandCalls(DisableStageTransitionCommand).map((c) => c.args[0].input).sort(byPipeline);
     expect(disables).toEqual([
-      { pipelineName: 'shop-web', stageName: 'Production', transitionType: 'Inbound', reason },
       { pipelineName: 'shop-payments', stageName: 'Production', transitionType: 'Inbound', reason },
+      { pipelineName: 'shop-web', stageName: 'Production', transitionType: 'Inbound', reason },
     ]);
     for (const d of disables) expect(d.reason).toMatch(API_REASON);
-    expect(codepipeline.commandCalls(GetPipelineStateCommand).map((c) => c.args[0].input.name)).toEqual(['shop-web', 'shop-payments']);
+    expect(codepipeline.commandCalls(GetPipelineStateCommand).map((c) => c.args[0].input.name).sort()).toEqual(['shop-payments', 'shop-web']);
     expect(codepipeline.commandCalls(EnableStageTransitionCommand)).toHaveLength(0);
     const web = await store.getGate('shop-web', 'Production');
     expect(web).toMatchObject({ disabledByUs: true, disabledReason: reason, holders: { 'checkout#availability': T1 }, outbox: {} });
     expect(await store.getGate('shop-search', 'Production')).toMatchObject({ disabledByUs: false, holders: {} });
 
     // SNS, read back through SQS: the envelope, its attributes, and the sqs body of the json structure.
-    const received = await receive(6, 20_000);
-    expect(received).toHaveLength(6);
+    const received = await receive(4, 20_000);
+    expect(received).toHaveLength(4);
     for (const e of received) {
       expect(e.Type).toBe('Notification');
       expect(e.TopicArn).toBe(topicArn);
@@ -323,7 +327,7 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
       const body = JSON.parse(e.Message) as Record<string, unknown>;
       return [`${String(body.event)} ${String(body.alert ?? body.pipeline ?? '')}`.trim(), { envelope: e, body }] as const;
     }));
-    expect([...byKey.keys()].sort()).toEqual(['burn-alert page-fast', 'burn-alert page-slow', 'burn-alert ticket', 'freeze shop-payments', 'freeze shop-web', 'tier-change']);
+    expect([...byKey.keys()].sort()).toEqual(['burn-alert page-fast', 'freeze shop-payments', 'freeze shop-web', 'tier-change']);
 
     const change = byKey.get('tier-change')!;
     expect(change.envelope.Subject).toBe('[SLO page] checkout/availability: none -> exhausted (-67 % budget left)');
@@ -342,7 +346,6 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
 
     const pageFast = byKey.get('burn-alert page-fast')!;
     expect(attrs(pageFast.envelope)).toMatchObject({ severity: 'String:page', event: 'String:burn-alert', tier: 'String:exhausted', contract: 'String:checkout' });
-    expect(attrs(byKey.get('burn-alert ticket')!.envelope)).toMatchObject({ severity: 'String:ticket', event: 'String:burn-alert' });
 
     const freeze = byKey.get('freeze shop-payments')!;
     expect(freeze.envelope.Subject).toBe('[SLO ticket] deployments frozen: shop-payments/Production');
@@ -370,7 +373,7 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
       { contract: 'search', objective: 'availability' },
     ]);
     // Same last complete minute as run 1: checkout's record is left exactly as run 1 left it.
-    expect(states.get('checkout#availability')).toMatchObject({ tier: 'exhausted', version: 9, lastEvaluatedAt: T1, outbox: {} });
+    expect(states.get('checkout#availability')).toMatchObject({ tier: 'exhausted', version: 5, lastEvaluatedAt: T1, outbox: {} });
     // No data is recorded every run (the reason stays visible), never turning into a tier.
     expect(states.get('search#availability')).toMatchObject({ status: 'no-data', tier: null, version: 2, lastEvaluatedAt: T1 + 20_000 });
     expect(emf.find((d) => 'Heartbeat' in d)).toMatchObject({ Heartbeat: 1, EvaluationErrors: 0, TierChanges: 0 });
@@ -389,7 +392,7 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
       { contract: 'search', objective: 'availability' },
     ]);
     const state = states.get('checkout#availability');
-    expect(state).toMatchObject({ tier: 'exhausted', tierSince: T1, version: 10, lastEvaluatedAt: T3, outbox: {} });
+    expect(state).toMatchObject({ tier: 'exhausted', tierSince: T1, version: 6, lastEvaluatedAt: T3, outbox: {} });
     // Every datapoint is still in the 1 d window; the last 5 minutes have none, so the 5 m burn is 0 and the
     // fast page clears (recorded, not announced). 1 h now holds 55 minutes: 300 / 5,500 / 0.01.
     expect(state!.remainingPct).toBeCloseTo(100 * (1 - BAD / ALLOWED_BAD), 6);
