@@ -37,27 +37,47 @@ export interface EvaluateOptions {
   maxWriteAttempts?: number;
   /** Objectives recorded at once (each is a few DynamoDB round trips). @default 8 */
   concurrency?: number;
-  /** Datapoints fetched before assessing and dropping them (memory bound). @default 403200 */
-  fetchChunkDatapoints?: number;
+  /** GetMetricData calls' worth of series fetched before assessing and dropping them (memory bound). @default 4 */
+  fetchChunkCalls?: number;
 }
 
-/** Four GetMetricData calls' worth (4 x 100,800 datapoints), as many as the adapter runs at once: about 60 MB. */
-export const DEFAULT_FETCH_CHUNK_DATAPOINTS = 403_200;
+/** GetMetricData limits per call (the adapter batches by the same numbers). */
+const CALL_QUERIES = 500;
+const CALL_DATAPOINTS = 100_800;
 
-/** Consecutive groups of objectives whose series add up to at most `maxPoints` datapoints (at least one each). */
-function fetchChunks<T extends { plan?: ObjectivePlan }>(items: T[], maxPoints: number): { item: T; index: number }[][] {
+/**
+ * Consecutive groups of objectives whose series fill at most `maxCalls` GetMetricData calls, packed the way
+ * the adapter packs them, so chunking adds no partly filled calls. Four calls (the adapter's concurrency)
+ * of up to 100,800 datapoints each bound the series held at once to about 60 MB.
+ */
+function fetchChunks<T extends { plan?: ObjectivePlan }>(items: T[], maxCalls: number): { item: T; index: number }[][] {
   const chunks: { item: T; index: number }[][] = [];
   let current: { item: T; index: number }[] = [];
+  let calls = 0;
+  let queries = 0;
   let points = 0;
-  items.forEach((item, index) => {
-    const n = (item.plan?.queries ?? []).reduce((sum, { query: q }) => sum + Math.ceil((q.endMs - q.startMs) / (q.periodSeconds * 1000)), 0);
-    if (current.length > 0 && points + n > maxPoints) {
-      chunks.push(current);
-      current = [];
+  const add = (n: number) => {
+    if (calls === 0 || queries + 1 > CALL_QUERIES || points + n > CALL_DATAPOINTS) {
+      calls++;
+      queries = 0;
       points = 0;
     }
-    current.push({ item, index });
+    queries++;
     points += n;
+  };
+  items.forEach((item, index) => {
+    const sizes = (item.plan?.queries ?? []).map(({ query: q }) => Math.ceil((q.endMs - q.startMs) / (q.periodSeconds * 1000)));
+    sizes.forEach(add);
+    // An objective that would need one call more starts the next chunk (one larger than a chunk goes alone).
+    if (current.length > 0 && calls > maxCalls) {
+      chunks.push(current);
+      current = [];
+      calls = 0;
+      queries = 0;
+      points = 0;
+      sizes.forEach(add);
+    }
+    current.push({ item, index });
   });
   if (current.length > 0) chunks.push(current);
   return chunks;
@@ -138,7 +158,7 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
   const uncertain = new Set<string>();
   // Objectives are independent: record them a few at a time (DynamoDB round trips dominate), keep order.
   const outcomes: ObjectiveOutcome[] = new Array(plans.length);
-  for (const chunk of fetchChunks(plans, options.fetchChunkDatapoints ?? DEFAULT_FETCH_CHUNK_DATAPOINTS)) {
+  for (const chunk of fetchChunks(plans, options.fetchChunkCalls ?? 4)) {
     const results = await metrics.fetch(chunk.flatMap(({ item: p }) => p.plan?.queries.map((q) => q.query) ?? []));
     await forEachLimit(chunk, options.concurrency ?? 8, async ({ item: p, index }) => {
       const key = objectiveKey(p.contract.metadata.name, p.objective.name);
