@@ -92,7 +92,19 @@ export function tierChangeMessage(input: TierChangeInput, severity: Severity): O
   };
 }
 
-export function burnAlertMessage(contract: Contract, objective: Objective, rule: AlertRule, a: OkAssessment, tier: string, atMs: number): OutboundMessage {
+/**
+ * One burn alert. `alsoFiring` names the less urgent alerts that started with it: they are recorded but not
+ * sent on their own (one outage, one page), so this message says they fire too.
+ */
+export function burnAlertMessage(
+  contract: Contract,
+  objective: Objective,
+  rule: AlertRule,
+  a: OkAssessment,
+  tier: string,
+  atMs: number,
+  alsoFiring: string[] = [],
+): OutboundMessage {
   const name = contract.metadata.name;
   const long = formatDuration(rule.longMs);
   const short = formatDuration(rule.shortMs);
@@ -104,6 +116,7 @@ export function burnAlertMessage(contract: Contract, objective: Objective, rule:
     `At this rate ${rule.budgetSpentPct} % of the budget goes in ${long}.`,
     `Error budget remaining: ${pct(a.remainingPct)}; tier ${tier}`,
     `Since: ${formatUtc(atMs)}`,
+    ...(alsoFiring.length ? [`Also firing (not sent separately): ${alsoFiring.join(', ')}`] : []),
   ].join('\n');
   return {
     subject: subject(`[SLO ${rule.severity}] ${name}/${objective.name}: burn rate ${longRate.toFixed(1)}x over ${long}`),
@@ -121,6 +134,7 @@ export function burnAlertMessage(contract: Contract, objective: Objective, rule:
       burnRates: a.burnRates,
       remainingPct: a.remainingPct,
       tier,
+      alsoFiring,
     },
     attributes: { contract: name, objective: objective.name, tier, previousTier: tier, severity: rule.severity, event: 'burn-alert' },
   };

@@ -384,7 +384,8 @@ function nextObjectiveState(
   a.firing.forEach((rule, i) => {
     if (before.has(rule.id)) return;
     const covered = i > 0;
-    if (!covered) notes.push(burnAlertMessage(contract, objective, rule, a, tier.name, now));
+    const alsoStarting = a.firing.slice(i + 1).filter((r) => !before.has(r.id)).map((r) => r.id);
+    if (!covered) notes.push(burnAlertMessage(contract, objective, rule, a, tier.name, now, alsoStarting));
     history.push({ subject, at: now, type: 'burn-alert', detail: { alert: rule.id, severity: rule.severity, factor: rule.factor, burnRates: a.burnRates, announced: !covered } });
   });
   for (const id of before) {

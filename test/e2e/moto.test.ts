@@ -346,6 +346,8 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
 
     const pageFast = byKey.get('burn-alert page-fast')!;
     expect(attrs(pageFast.envelope)).toMatchObject({ severity: 'String:page', event: 'String:burn-alert', tier: 'String:exhausted', contract: 'String:checkout' });
+    // The alerts that started with it are named in the one page, not sent on their own.
+    expect(pageFast.body.alsoFiring).toEqual(['page-slow', 'ticket']);
 
     const freeze = byKey.get('freeze shop-payments')!;
     expect(freeze.envelope.Subject).toBe('[SLO ticket] deployments frozen: shop-payments/Production');
