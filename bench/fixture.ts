@@ -11,6 +11,7 @@ import { GetMetricDataCommand, type CloudWatchClient, type GetMetricDataCommandO
 import { ContractSchema, type Contract, type ContractInput } from '../functions/core/contract.ts';
 import { syntheticSeries, type Incident, type TrafficModel } from '../functions/local/synthetic.ts';
 import type { MetricQuery } from '../functions/ports.ts';
+import { SIGN_OFFS } from '../test/support/contracts.ts';
 
 export const MIN_MS = 60_000;
 export const DAY_MS = 86_400_000;
@@ -45,11 +46,7 @@ function contractInput(i: number): ContractInput {
     kind: 'SloContract',
     metadata: { name, journey: `Benchmark journey ${i}`, owner: `team-${i % 7}` },
     spec: {
-      signedOff: [
-        { role: 'engineering', by: 'Ana Ortiz', on: '2026-11-02' },
-        { role: 'product', by: 'Sam Lee', on: '2026-11-03' },
-        { role: 'business', by: 'Kim Park', on: '2026-11-05' },
-      ],
+      signedOff: SIGN_OFFS,
       reviewBy: '2027-02-01',
       window: { rolling: '30d' },
       objectives: [

@@ -14,7 +14,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { TABLE_KEYS } from '../../functions/adapters/dynamodb.ts';
+import { stateTableInput } from '../../functions/adapters/dynamodb.ts';
 
 /** dynalite ships no types: the factory returns a plain node:http server. */
 type DynaliteFactory = (options?: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; path?: string }) => Server;
@@ -52,20 +52,7 @@ export async function startDynalite(opts: { tableName?: string } = {}): Promise<
   const doc = DynamoDBDocumentClient.from(client);
 
   const createTable = async (name = `slo-test-${process.pid}-${++tableCounter}`): Promise<string> => {
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
-          { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await client.send(new CreateTableCommand(stateTableInput(name)));
     for (let i = 0; i < 100; i++) {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
       if (Table?.TableStatus === 'ACTIVE') return name;

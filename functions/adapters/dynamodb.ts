@@ -14,7 +14,7 @@
  * an index item would add a second write per state change (and a second point of failure) for no gain.
  * All reads are strongly consistent, so a re-read after a lost race sees the winner's write.
  */
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type CreateTableCommandInput, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -32,6 +32,22 @@ import { MAX_HISTORY_INSTANT_MS, MAX_LAST_ERROR_CHARS, StoreValueError, assertHi
 
 /** Key schema and TTL attribute, for the CDK table construct. */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' } as const;
+
+/** CreateTable input for the state table as the CDK construct defines it (for local emulators and tests). */
+export function stateTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
+      { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+    ],
+  };
+}
 
 /** Days a history entry is kept before DynamoDB TTL may delete it; the brief requires at least 400. */
 export const MIN_HISTORY_RETENTION_DAYS = 400;

@@ -9,6 +9,7 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ContractSchema, type Contract, type ContractInput } from '../../functions/core/contract.ts';
 import { SloContractsStack, type SloContractsStackProps } from '../../lib/slo-contracts-stack.ts';
+import { SIGN_OFFS } from '../support/contracts.ts';
 
 export interface ContractOpts {
   objectives?: string[];
@@ -24,11 +25,7 @@ export function makeContract(name: string, opts: ContractOpts = {}): Contract {
     kind: 'SloContract',
     metadata: { name, journey: `User can use ${name}`, owner: 'team-test' },
     spec: {
-      signedOff: [
-        { role: 'engineering', by: 'Ana Ortiz', on: '2026-11-02' },
-        { role: 'product', by: 'Sam Lee', on: '2026-11-03' },
-        { role: 'business', by: 'Kim Park', on: '2026-11-05' },
-      ],
+      signedOff: SIGN_OFFS,
       reviewBy: '2027-02-01',
       window: { rolling: '30d' },
       objectives: (opts.objectives ?? ['availability']).map((o) => ({

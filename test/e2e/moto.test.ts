@@ -32,7 +32,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoStore, TABLE_KEYS } from '../../functions/adapters/dynamodb.ts';
+import { DynamoStore, stateTableInput } from '../../functions/adapters/dynamodb.ts';
 import type { Contract } from '../../functions/core/contract.ts';
 import { checkout, HOUR, MIN } from '../support/contracts.ts';
 import { motoAvailable, startMoto, type Moto } from '../support/moto.ts';
@@ -160,20 +160,7 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
 
     // DynamoDB: the state table, keyed as the CDK construct keys it.
     const ddb = new DynamoDBClient(config);
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
-          { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await ddb.send(new CreateTableCommand(stateTableInput(TABLE)));
     store = new DynamoStore(DynamoDBDocumentClient.from(ddb), TABLE);
 
     // SNS topic -> SQS queue, enveloped (RawMessageDelivery false) so subject and attributes come through.

@@ -8,17 +8,20 @@ export const DAY = 86_400_000;
 
 type Spec = ContractInput['spec'];
 
+/** The three sign-offs every contract needs (engineering, product, business). */
+export const SIGN_OFFS: Spec['signedOff'] = [
+  { role: 'engineering', by: 'Ana Ortiz', on: '2026-11-02' },
+  { role: 'product', by: 'Sam Lee', on: '2026-11-03' },
+  { role: 'business', by: 'Kim Park', on: '2026-11-05' },
+];
+
 export function checkoutInput(spec: Partial<Spec> = {}, name = 'checkout'): ContractInput {
   return {
     apiVersion: 'slo-contracts/v1',
     kind: 'SloContract',
     metadata: { name, journey: 'User can complete a purchase', owner: 'team-payments' },
     spec: {
-      signedOff: [
-        { role: 'engineering', by: 'Ana Ortiz', on: '2026-11-02' },
-        { role: 'product', by: 'Sam Lee', on: '2026-11-03' },
-        { role: 'business', by: 'Kim Park', on: '2026-11-05' },
-      ],
+      signedOff: SIGN_OFFS,
       reviewBy: '2027-02-01',
       window: { rolling: '1d' },
       objectives: [
