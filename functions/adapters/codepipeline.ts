@@ -10,7 +10,7 @@ import {
   type CodePipelineClientConfig,
 } from '@aws-sdk/client-codepipeline';
 import { GateNotFoundError, type GatePort, type TransitionState } from '../ports.ts';
-import { assertTransitionReason } from './memory.ts';
+import { assertTransitionReason } from './rules.ts';
 
 const NOT_FOUND = new Set(['PipelineNotFoundException', 'StageNotFoundException']);
 
@@ -78,4 +78,4 @@ export function createCodePipelineGate(opts: { clientConfig?: CodePipelineClient
   return new CodePipelineGate(new CodePipelineClient(opts.clientConfig ?? {}));
 }
 
-export { InvalidTransitionReasonError, TRANSITION_REASON_PATTERN } from './memory.ts';
+export { InvalidTransitionReasonError, TRANSITION_REASON_PATTERN } from './rules.ts';

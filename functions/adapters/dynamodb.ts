@@ -28,7 +28,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { objectiveKey } from '../core/model.ts';
 import type { GateState, HistoryEntry, ObjectiveState, Override, RecordRef, StorePort } from '../ports.ts';
-import { MAX_HISTORY_INSTANT_MS, MAX_LAST_ERROR_CHARS, StoreValueError, assertHistoryInstant, assertVersionStep, toStorable } from './memory.ts';
+import { MAX_HISTORY_INSTANT_MS, MAX_LAST_ERROR_CHARS, StoreValueError, assertHistoryInstant, assertVersionStep, toStorable } from './rules.ts';
 
 /** Key schema and TTL attribute, for the CDK table construct. */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' } as const;
