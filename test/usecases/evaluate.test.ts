@@ -1,23 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { evaluate } from '../../functions/usecases/evaluate.ts';
-import { ManualClock, MemoryGate, MemoryMetrics, MemoryNotifier, MemoryStore } from '../../functions/adapters/memory.ts';
-import { GateNotFoundError, type Ports } from '../../functions/ports.ts';
+import { MemoryGate, type MemoryNotifier } from '../../functions/adapters/memory.ts';
+import { GateNotFoundError } from '../../functions/ports.ts';
 import { REASON_PATTERN, REASON_PREFIX } from '../../functions/core/reason.ts';
 import { checkout, DAY, HOUR, MIN, T0 } from '../support/contracts.ts';
-import { Traffic } from '../support/traffic.ts';
+import { world } from '../support/world.ts';
 
 const OPTIONS = { overrideHonourMs: 4 * HOUR };
-
-function world() {
-  const clock = new ManualClock(T0);
-  const traffic = new Traffic();
-  const metrics = new MemoryMetrics(traffic.generate);
-  const store = new MemoryStore();
-  const notifier = new MemoryNotifier();
-  const gate = new MemoryGate().addStage('shop-web', 'Production').addStage('shop-payments', 'Production');
-  const ports: Ports = { clock, metrics, store, notifier, gate };
-  return { clock, traffic, metrics, store, notifier, gate, ports };
-}
 
 /** What was announced, in order, in a compact form that reads like the scenario. */
 function announced(notifier: MemoryNotifier): string[] {

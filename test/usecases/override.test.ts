@@ -2,19 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../functions/usecases/evaluate.ts';
 import { OverrideError, recordOverride, revokeOverride } from '../../functions/usecases/override.ts';
 import { sendWeeklyReport } from '../../functions/usecases/report.ts';
-import { ManualClock, MemoryGate, MemoryMetrics, MemoryNotifier, MemoryStore } from '../../functions/adapters/memory.ts';
 import { checkout, DAY, HOUR, MIN, T0 } from '../support/contracts.ts';
-import { Traffic } from '../support/traffic.ts';
+import { world } from '../support/world.ts';
 
 const OPTIONS = { overrideHonourMs: 4 * HOUR };
 
 async function frozenWorld() {
-  const clock = new ManualClock(T0);
-  const traffic = new Traffic();
-  const store = new MemoryStore();
-  const notifier = new MemoryNotifier();
-  const gate = new MemoryGate().addStage('shop-web', 'Production').addStage('shop-payments', 'Production');
-  const ports = { clock, store, notifier, gate, metrics: new MemoryMetrics(traffic.generate) };
+  const w = world();
+  const { clock, traffic, notifier, gate, ports } = w;
   // 1,500 bad of 1,440 allowed: exhausted, both gates frozen.
   traffic.burst(T0 + 10 * MIN, 1500);
   clock.set(T0 + HOUR);
@@ -22,7 +17,7 @@ async function frozenWorld() {
   expect(gate.peek('shop-web', 'Production')?.enabled).toBe(false);
   expect(gate.peek('shop-payments', 'Production')?.enabled).toBe(false);
   notifier.published.length = 0;
-  return { clock, store, notifier, gate, ports };
+  return w;
 }
 
 describe('overrides by command', () => {

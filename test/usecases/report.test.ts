@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../functions/usecases/evaluate.ts';
 import { sendWeeklyReport } from '../../functions/usecases/report.ts';
-import { ManualClock, MemoryGate, MemoryMetrics, MemoryNotifier, MemoryStore } from '../../functions/adapters/memory.ts';
 import { checkout, DAY, HOUR, MIN, T0 } from '../support/contracts.ts';
-import { Traffic } from '../support/traffic.ts';
+import { world } from '../support/world.ts';
 
 describe('weekly report', () => {
   it('gives per objective the target, remaining budget and its change over the week, burn, forecast, tier; freezes; overdue reviews', async () => {
-    const clock = new ManualClock(T0);
-    const traffic = new Traffic();
-    const store = new MemoryStore();
-    const notifier = new MemoryNotifier();
-    const gate = new MemoryGate().addStage('shop-web', 'Production').addStage('shop-payments', 'Production');
-    const ports = { clock, store, notifier, gate, metrics: new MemoryMetrics(traffic.generate) };
+    const { clock, traffic, store, notifier, ports } = world();
     // A 7-day window so a week-old evaluation is still inside it: 100 req/min x 7 d = 1,008,000 events,
     // 1 % allowed = 10,080 bad.
     const contract = checkout({ window: { rolling: '7d' }, reviewBy: '2026-11-03' });
@@ -46,14 +40,10 @@ describe('weekly report', () => {
   });
 
   it('lists freezes in force with their holders', async () => {
-    const clock = new ManualClock(T0);
-    const traffic = new Traffic();
-    const store = new MemoryStore();
-    const notifier = new MemoryNotifier();
-    const gate = new MemoryGate().addStage('shop-web', 'Production').addStage('shop-payments', 'Production');
+    const { clock, traffic, store, notifier, ports } = world();
     traffic.burst(T0 + 10 * MIN, 1100);
     clock.set(T0 + HOUR);
-    await evaluate({ clock, store, notifier, gate, metrics: new MemoryMetrics(traffic.generate) }, [checkout()], { overrideHonourMs: HOUR });
+    await evaluate(ports, [checkout()], { overrideHonourMs: HOUR });
     const report = await sendWeeklyReport({ clock, store, notifier }, [checkout()]);
     expect(report.freezes).toEqual([{ gate: 'shop-web/Production', holders: ['checkout#availability'], since: T0 + HOUR }]);
     expect(report.rows[0]?.weekChangePts).toBeNull();
