@@ -20,6 +20,8 @@ const overrideHonourMs = minutesEnv('OVERRIDE_HONOUR_MINUTES', 240);
 export const handler = async (): Promise<Omit<EvaluationSummary, 'objectives'> & { objectives: number }> => {
   const summary = await evaluate(ports, contracts, { overrideHonourMs });
   telemetry.runCompleted(summary);
-  logger.info('evaluation complete', { ...summary, objectives: summary.objectives });
+  // Only what changed or failed: a line per objective would outgrow a log event (256 KB) at scale.
+  const notable = summary.objectives.filter((o) => o.status !== 'ok' || o.tier !== o.previousTier);
+  logger.info('evaluation complete', { ...summary, objectives: summary.objectives.length, notable: notable.slice(0, 100) });
   return { ...summary, objectives: summary.objectives.length };
 };
