@@ -53,7 +53,11 @@ export interface MetricsPort {
 // Notifications (SNS)
 
 export interface MessageAttributes {
-  contract: string;
+  /**
+   * The contract the message is about; a list when it concerns several (a gate shared by contracts), sent
+   * as an SNS String.Array so a per-contract filter policy matches any of them.
+   */
+  contract: string | string[];
   /** Objective name, or `-` for contract- or gate-level messages. */
   objective: string;
   tier: string;

@@ -34,12 +34,20 @@ export function sanitizeSubject(subject: string): string {
   return `${printable.slice(0, MAX_SUBJECT_CHARS - 3).trimEnd()}...`;
 }
 
-/** SNS rejects empty String attribute values: an empty one is sent as `-`. */
+/**
+ * SNS rejects empty String attribute values: an empty one is sent as `-`. A list is sent as String.Array
+ * (filter policies match when any element matches); an empty list as `["-"]`.
+ */
 export function toMessageAttributes(attributes: MessageAttributes): Record<string, MessageAttributeValue> {
   const out: Record<string, MessageAttributeValue> = {};
   for (const name of ['contract', 'objective', 'tier', 'previousTier', 'severity', 'event'] as const) {
     const value = attributes[name];
-    out[name] = { DataType: 'String', StringValue: value === undefined || value === '' ? '-' : value };
+    if (Array.isArray(value)) {
+      const items = value.filter((v) => v !== '');
+      out[name] = { DataType: 'String.Array', StringValue: JSON.stringify(items.length ? items : ['-']) };
+    } else {
+      out[name] = { DataType: 'String', StringValue: value === undefined || value === '' ? '-' : value };
+    }
   }
   return out;
 }

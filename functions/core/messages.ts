@@ -143,6 +143,8 @@ export function burnAlertMessage(
 export interface GateEventInput {
   pipeline: string;
   stage: string;
+  /** Every contract that lists the gate: each one's subscribers hear of it. */
+  contracts: string[];
   /** Objective keys (`contract#objective`) holding the gate. */
   holders: string[];
   atMs: number;
@@ -151,7 +153,6 @@ export interface GateEventInput {
 
 export function freezeMessage(input: GateEventInput): OutboundMessage {
   const gate = `${input.pipeline}/${input.stage}`;
-  const contract = input.holders[0]?.split('#')[0] ?? '-';
   return {
     subject: subject(`[SLO ticket] deployments frozen: ${gate}`),
     text: [
@@ -161,7 +162,7 @@ export function freezeMessage(input: GateEventInput): OutboundMessage {
       'The freeze lifts by itself when no error budget policy needs it. To ship anyway, record an override.',
     ].join('\n'),
     json: { event: 'freeze', pipeline: input.pipeline, stage: input.stage, holders: input.holders, at: new Date(input.atMs).toISOString(), reason: input.reason ?? null },
-    attributes: { contract, objective: '-', tier: '-', previousTier: '-', severity: 'ticket', event: 'freeze' },
+    attributes: { contract: input.contracts, objective: '-', tier: '-', previousTier: '-', severity: 'ticket', event: 'freeze' },
   };
 }
 
@@ -171,11 +172,12 @@ export function unfreezeMessage(input: GateEventInput): OutboundMessage {
     subject: subject(`[SLO info] deployments unfrozen: ${gate}`),
     text: `Deployments into ${gate} are open again (Inbound transition enabled) since ${formatUtc(input.atMs)}: ${input.reason ?? 'no contract needs the freeze any more'}.`,
     json: { event: 'unfreeze', pipeline: input.pipeline, stage: input.stage, at: new Date(input.atMs).toISOString(), reason: input.reason ?? null },
-    attributes: { contract: '-', objective: '-', tier: '-', previousTier: '-', severity: 'info', event: 'unfreeze' },
+    attributes: { contract: input.contracts, objective: '-', tier: '-', previousTier: '-', severity: 'info', event: 'unfreeze' },
   };
 }
 
-export function overrideMessage(o: Override, atMs: number, note: string): OutboundMessage {
+/** `contracts`: who hears of it; a contract override defaults to that contract, a gate one to its contracts. */
+export function overrideMessage(o: Override, atMs: number, note: string, contracts?: string[]): OutboundMessage {
   const revoked = o.revokedAt !== undefined;
   return {
     subject: subject(revoked ? `[SLO ticket] override revoked on ${o.scope} by ${o.revokedBy ?? '-'}` : `[SLO ticket] freeze override on ${o.scope} by ${o.by}`),
@@ -196,7 +198,7 @@ export function overrideMessage(o: Override, atMs: number, note: string): Outbou
       note,
     },
     attributes: {
-      contract: o.scope.startsWith('contract:') ? o.scope.slice('contract:'.length) : '-',
+      contract: contracts ?? (o.scope.startsWith('contract:') ? o.scope.slice('contract:'.length) : '-'),
       objective: '-',
       tier: '-',
       previousTier: '-',

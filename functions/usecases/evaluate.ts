@@ -447,6 +447,8 @@ async function reconcileGate(
   const { pipeline, stage } = spec;
   const subject = `gate:${gateId(pipeline, stage)}`;
   const gateOverride = overrides.find((o) => o.scope === `gate:${gateId(pipeline, stage)}`);
+  // Everyone whose contract lists the gate, and the holders' contracts (a gate dropped from the contracts).
+  const gateContracts = [...new Set([...spec.criticalFor.keys(), ...Object.keys(wanted).map((k) => k.split('#')[0] ?? '')])].filter(Boolean).sort();
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const rec: GateState = (await store.getGate(pipeline, stage)) ?? { pipeline, stage, holders: {}, disabledByUs: false, version: 0, outbox: {} };
     const holders: Record<string, number> = {};
@@ -488,7 +490,7 @@ async function reconcileGate(
           delete next.disabledAt;
           delete next.disabledReason;
           action = 'override';
-          notify(overrideMessage(newOverride, now, `slo-contracts will not freeze ${gateId(pipeline, stage)} again before the override ends, and only if the budget is still spent then.`));
+          notify(overrideMessage(newOverride, now, `slo-contracts will not freeze ${gateId(pipeline, stage)} again before the override ends, and only if the budget is still spent then.`, gateContracts));
           history.push({ subject, at: now, type: 'override', detail: { ...newOverride } });
         } else if (transition.enabled) {
           const first = holderKeys[0] ?? '';
@@ -510,7 +512,7 @@ async function reconcileGate(
           next.disabledAt = now;
           next.disabledReason = reason;
           action = 'froze';
-          notify(freezeMessage({ pipeline, stage, holders: holderKeys, atMs: now, reason }));
+          notify(freezeMessage({ pipeline, stage, contracts: gateContracts, holders: holderKeys, atMs: now, reason }));
           history.push({ subject, at: now, type: 'freeze', detail: { holders: holderKeys, reason } });
         } else if (ours) {
           // Disabled with our reason (perhaps by a run that crashed before recording it): it is ours.
@@ -535,7 +537,9 @@ async function reconcileGate(
           }
           action = 'unfroze';
           const why = gateOverride ? `override by ${gateOverride.by} until ${new Date(gateOverride.until).toISOString()}` : 'no contract needs the freeze any more';
-          notify(unfreezeMessage({ pipeline, stage, holders: [], atMs: now, reason: why }));
+          // The contracts that held it last hear of the release too (the gate may have left the contracts).
+          const told = [...new Set([...gateContracts, ...Object.keys(rec.holders).map((k) => k.split('#')[0] ?? '')])].filter(Boolean).sort();
+          notify(unfreezeMessage({ pipeline, stage, contracts: told, holders: [], atMs: now, reason: why }));
           history.push({ subject, at: now, type: 'unfreeze', detail: { reason: why } });
         } else if (!transition.enabled) {
           // Someone re-disabled it with their own reason: theirs now; we do not enable it.

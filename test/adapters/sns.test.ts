@@ -2,7 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MessageTooLargeError, SnsNotifier, createSnsNotifier, sanitizeSubject } from '../../functions/adapters/sns.ts';
+import { MessageTooLargeError, SnsNotifier, createSnsNotifier, sanitizeSubject, toMessageAttributes } from '../../functions/adapters/sns.ts';
 import type { OutboundMessage } from '../../functions/ports.ts';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:slo-contracts';
@@ -110,5 +110,17 @@ describe('sanitizeSubject', () => {
 describe('createSnsNotifier', () => {
   it('builds a notifier on its own client (no network until called)', () => {
     expect(createSnsNotifier(TOPIC, { clientConfig: { region: 'eu-west-1' } })).toBeInstanceOf(SnsNotifier);
+  });
+});
+
+describe('toMessageAttributes', () => {
+  it('sends a list of contracts as a String.Array, so a per-contract filter policy matches any of them', () => {
+    const attrs = toMessageAttributes({ contract: ['checkout', 'storefront-canary'], objective: '-', tier: '', previousTier: '-', severity: 'ticket', event: 'freeze' });
+    expect(attrs.contract).toEqual({ DataType: 'String.Array', StringValue: '["checkout","storefront-canary"]' });
+    expect(attrs.tier).toEqual({ DataType: 'String', StringValue: '-' });
+    expect(toMessageAttributes({ contract: [], objective: 'o', tier: 't', previousTier: 'p', severity: 'info', event: 'unfreeze' }).contract).toEqual({
+      DataType: 'String.Array',
+      StringValue: '["-"]',
+    });
   });
 });

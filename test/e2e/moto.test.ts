@@ -116,6 +116,13 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
   let lastMinute: number;
   let T1: number;
 
+  const FILTERED = {
+    pager: { severity: ['page'] },
+    'checkout-email': { contract: ['checkout'] },
+    'login-email': { contract: ['login'] },
+  } as const;
+  const filteredUrls: Record<string, string> = {};
+
   /**
    * Runs the handler once with its clock (Date.now) pinned at `atMs`, keeping the EMF documents Powertools writes to stdout (one JSON line each, as Lambda
    * ships them to CloudWatch Logs) out of the test output and returning them for assertions.
@@ -139,15 +146,15 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
   }
 
   /** Receives until `count` messages arrived or `timeoutMs` passed; deletes what it received. */
-  async function receive(count: number, timeoutMs: number): Promise<SnsEnvelope[]> {
+  async function receive(count: number, timeoutMs: number, url = queueUrl): Promise<SnsEnvelope[]> {
     const out: SnsEnvelope[] = [];
     const deadline = performance.now() + timeoutMs;
     while (out.length < count && performance.now() < deadline) {
-      const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+      const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
       const messages = res.Messages ?? [];
       for (const m of messages) out.push(JSON.parse(m.Body ?? '{}') as SnsEnvelope);
       if (messages.length > 0) {
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
       }
     }
     return out;
@@ -184,6 +191,15 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
       }),
     );
     await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'false' } }));
+
+    // Filtered subscribers, with the filter policies the CDK construct gives the pager and the email
+    // addresses: the pager hears only severity=page, an address only the contracts that list it.
+    for (const [name, policy] of Object.entries(FILTERED)) {
+      const url = (await sqs.send(new CreateQueueCommand({ QueueName: `slo-contracts-${name}` }))).QueueUrl!;
+      const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+      await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: arn, Attributes: { RawMessageDelivery: 'false', FilterPolicy: JSON.stringify(policy) } }));
+      filteredUrls[name] = url;
+    }
 
     // CloudWatch: the last MINUTES whole minutes, the burst in the last BURST_MINUTES of them. Datapoints sit on
     // minute starts, the boundaries GetMetricData's 60 s periods are aligned to.
@@ -305,6 +321,16 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     // SNS, read back through SQS: the envelope, its attributes, and the sqs body of the json structure.
     const received = await receive(4, 20_000);
     expect(received).toHaveLength(4);
+    // Filter policies: the pager gets the two pages, checkout's address all four (the freezes carry the
+    // contracts of the gate as a String.Array), login's address nothing.
+    // Waits for one message more than expected, so a delivery that should not happen is seen.
+    const subjectsOf = async (name: string, expected: number) =>
+      (await receive(expected + 1, 3_000, filteredUrls[name])).map((e) => e.Subject).sort();
+    const pages = received.filter((e) => e.MessageAttributes?.severity?.Value === 'page').map((e) => e.Subject).sort();
+    expect(pages).toHaveLength(2);
+    expect(await subjectsOf('pager', 2)).toEqual(pages);
+    expect(await subjectsOf('checkout-email', 4)).toEqual(received.map((e) => e.Subject).sort());
+    expect(await subjectsOf('login-email', 0)).toEqual([]);
     for (const e of received) {
       expect(e.Type).toBe('Notification');
       expect(e.TopicArn).toBe(topicArn);
@@ -339,7 +365,7 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     const freeze = byKey.get('freeze shop-payments')!;
     expect(freeze.envelope.Subject).toBe('[SLO ticket] deployments frozen: shop-payments/Production');
     expect(attrs(freeze.envelope)).toEqual({
-      contract: 'String:checkout',
+      contract: 'String.Array:["checkout"]', // every contract that lists the gate
       objective: 'String:-',
       tier: 'String:-',
       previousTier: 'String:-',
