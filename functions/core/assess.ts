@@ -37,16 +37,28 @@ function thresholdInMetricUnit(thresholdMs: number, unit: 'seconds' | 'milliseco
   return unit === 'seconds' ? thresholdMs / 1000 : thresholdMs;
 }
 
-/** Plans the CloudWatch queries for one objective at `nowMs`. At most 2 queries (ratio, latency), 1 (timeslice). */
-export function planObjective(contract: Contract, objective: Objective, nowMs: number, idPrefix: string): ObjectivePlan {
-  const window = windowBounds(contract.spec.window, nowMs);
-  const rawStart = Math.min(window.startMs, nowMs - LONGEST_LOOKBACK_MS);
+/**
+ * How far behind now the evaluation stops by default: CloudWatch publishes a period's datapoints for
+ * different metrics at slightly different times, so the newest minutes can hold the total but not yet the
+ * good count, which would read as a burst of failures. 3 minutes covers AWS service metrics' usual delay.
+ */
+export const DEFAULT_DATA_LAG_MS = 3 * 60_000;
+
+/**
+ * Plans the CloudWatch queries for one objective at `nowMs`, judging data up to `nowMs - dataLagMs`.
+ * At most 2 queries (ratio, latency), 1 (timeslice).
+ */
+export function planObjective(contract: Contract, objective: Objective, nowMs: number, idPrefix: string, dataLagMs = DEFAULT_DATA_LAG_MS): ObjectivePlan {
+  const dataEndMs = nowMs - dataLagMs;
+  const window = windowBounds(contract.spec.window, dataEndMs);
+  const rawStart = Math.min(window.startMs, dataEndMs - LONGEST_LOOKBACK_MS);
   const sli = objective.sli;
-  // Ratio and latency want the finest period; a timeslice wants its own slice period.
+  // Ratio and latency want the finest period; a timeslice wants its own slice period. Retention is
+  // judged against the real now: that is how CloudWatch ages its data.
   const desiredSeconds = sli.timeslice ? parseDuration(sli.timeslice.period) / 1000 : 60;
   const periodSeconds = choosePeriodSeconds(desiredSeconds, rawStart, nowMs);
   const periodMs = periodSeconds * 1000;
-  const endMs = alignDown(nowMs, periodMs);
+  const endMs = alignDown(dataEndMs, periodMs);
   const startMs = alignDown(rawStart, periodMs);
   const base = { periodSeconds, startMs, endMs };
   const queries: ObjectivePlan['queries'] = [];

@@ -22,7 +22,7 @@ import type {
 } from '../ports.ts';
 import { GateNotFoundError } from '../ports.ts';
 import { activeOverrides } from './override.ts';
-import { assessObjective, planObjective, type Assessment, type ObjectivePlan } from '../core/assess.ts';
+import { assessObjective, DEFAULT_DATA_LAG_MS, planObjective, type Assessment, type ObjectivePlan } from '../core/assess.ts';
 import { decideTier, gateFrozenBy } from '../core/policy.ts';
 import { freezeReason, REASON_PREFIX } from '../core/reason.ts';
 import { objectiveKey, tierSeverity } from '../core/model.ts';
@@ -37,6 +37,8 @@ export interface EvaluateOptions {
   maxWriteAttempts?: number;
   /** Objectives recorded at once (each is a few DynamoDB round trips). @default 8 */
   concurrency?: number;
+  /** How far behind now to stop judging data (ms), so half-published periods are not read as failures. @default 180000 */
+  dataLagMs?: number;
   /** GetMetricData calls' worth of series fetched before assessing and dropping them (memory bound). @default 4 */
   fetchChunkCalls?: number;
 }
@@ -144,7 +146,7 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
   for (const contract of contracts) {
     for (const objective of contract.spec.objectives) {
       try {
-        plans.push({ contract, objective, plan: planObjective(contract, objective, now, `q${seq++}`) });
+        plans.push({ contract, objective, plan: planObjective(contract, objective, now, `q${seq++}`, options.dataLagMs ?? DEFAULT_DATA_LAG_MS) });
       } catch (err) {
         plans.push({ contract, objective, planError: errorText(err) });
       }

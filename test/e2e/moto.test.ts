@@ -11,7 +11,8 @@
  *   Burn rates (1 d window: factors 0.48 page-fast 1h/5m, 0.2 page-slow 6h/30m, 0.0333 ticket 3d/6h):
  *   1 d and 3 d both see all 18,000 events -> 300/18,000/0.01 = 1.667; the 5 m look-back is mostly bad; so all
  *   three alerts fire.
- *   Run 1 happens 30 s into the minute after the data (the clock port is Date.now, pinned per run), so every
+ *   Run 1 happens 30 s into the minute after the data, plus the evaluator's 3-minute data lag (the clock port is
+ *   Date.now, pinned per run), so every
  *   look-back is exact: 5m 300/500, 30m 300/3,000, 1h 300/6,000, 6h/1d/3d 300/18,000, each / 0.01.
  * A second contract (`search`) reads a metric nobody ever put: `no-data`, no tier, no freeze, and it comes FIRST
  * in the bundle so a failure there would have stopped `checkout`.
@@ -33,6 +34,7 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoStore, stateTableInput } from '../../functions/adapters/dynamodb.ts';
+import { DEFAULT_DATA_LAG_MS } from '../../functions/core/assess.ts';
 import type { Contract } from '../../functions/core/contract.ts';
 import { checkout, HOUR, MIN } from '../support/contracts.ts';
 import { motoAvailable, startMoto, type Moto } from '../support/moto.ts';
@@ -207,7 +209,8 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     // PutMetricData bodies over 10 KiB fails there with BadGzipFile: send them uncompressed.
     const cw = new CloudWatchClient({ ...config, disableRequestCompression: true });
     lastMinute = Math.floor(Date.now() / MIN) * MIN - MIN;
-    T1 = lastMinute + MIN + 30_000;
+    // 30 s into the minute after the data, plus the evaluator's data lag (it judges data up to now - lag).
+    T1 = lastMinute + MIN + 30_000 + DEFAULT_DATA_LAG_MS;
     const data: MetricDatum[] = [];
     for (let i = 0; i < MINUTES; i++) {
       const t = lastMinute - i * MIN;

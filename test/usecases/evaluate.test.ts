@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { evaluate } from '../../functions/usecases/evaluate.ts';
-import { MemoryGate, type MemoryNotifier } from '../../functions/adapters/memory.ts';
+import { MemoryGate, MemoryMetrics, type MemoryNotifier } from '../../functions/adapters/memory.ts';
 import { GateNotFoundError } from '../../functions/ports.ts';
 import { REASON_PATTERN, REASON_PREFIX } from '../../functions/core/reason.ts';
 import { checkout, DAY, HOUR, MIN, T0 } from '../support/contracts.ts';
@@ -92,8 +92,9 @@ describe('evaluate: a budget burnt through every tier and recovered', () => {
     let s = await evaluate(w.ports, [contract], OPTIONS);
     expect(s.objectives[0]?.remainingPct).toBeCloseTo(100 * (1 - 760 / 1440), 6);
     expect(s.objectives[0]?.tier).toBe('warning');
-    // The first burst rolls out: 660/1440 -> 54.2 % left, above 50 but not above 50 + 5: warning holds.
-    w.clock.set(T0 + DAY + 11 * MIN);
+    // The first burst rolls out (data is judged up to now - 3 min): 660/1440 -> 54.2 % left, above 50
+    // but not above 50 + 5: warning holds.
+    w.clock.set(T0 + DAY + 14 * MIN);
     s = await evaluate(w.ports, [contract], OPTIONS);
     expect(s.objectives[0]?.remainingPct).toBeCloseTo(100 * (1 - 660 / 1440), 6);
     expect(s.objectives[0]?.tier).toBe('warning');
@@ -259,6 +260,33 @@ describe('evaluate: faults are contained and never unfreeze', () => {
     w.clock.set(T0 + 2 * HOUR);
     await Promise.all([evaluate(w.ports, [checkout()], OPTIONS), evaluate(w.ports, [checkout()], OPTIONS)]);
     expect(announced(w.notifier)).toEqual(['tier frozen->exhausted page', 'freeze shop-payments']);
+  });
+});
+
+describe('evaluate: data still being published', () => {
+  // CloudWatch has the request count of the last 2 minutes but not yet their 2XX count: read naively,
+  // 200 requests with no good ones look like a burst of failures.
+  function lagging() {
+    const w = world();
+    const late = T0 + HOUR - 2 * MIN;
+    const metrics = new MemoryMetrics((q) => w.traffic.generate(q).filter((p) => q.metricName === 'RequestCount' || p.t < late));
+    return { ...w, ports: { ...w.ports, metrics } };
+  }
+
+  it('judges data up to 3 minutes ago by default, so half-published minutes are not failures', async () => {
+    const w = lagging();
+    w.clock.set(T0 + HOUR);
+    const s = await evaluate(w.ports, [checkout()], OPTIONS);
+    expect(s.objectives[0]).toMatchObject({ tier: 'healthy', remainingPct: 100 });
+    expect(w.notifier.published).toEqual([]);
+  });
+
+  it('without the lag the same data would page (the hazard the lag exists for)', async () => {
+    const w = lagging();
+    w.clock.set(T0 + HOUR);
+    const s = await evaluate(w.ports, [checkout()], { ...OPTIONS, dataLagMs: 0 });
+    expect(s.objectives[0]?.remainingPct).toBeCloseTo(100 * (1 - 200 / 1440), 6);
+    expect(announced(w.notifier)).toEqual(['burn page-fast page']);
   });
 });
 
