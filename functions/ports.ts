@@ -220,13 +220,14 @@ export interface StorePort {
   queryHistory(subject: string, from: number, to: number): Promise<HistoryEntry[]>;
 }
 
-/** Counters and gauges the handler turns into EMF metrics (Powertools) and the demo prints. */
+/**
+ * Per-objective gauges the use case reports as it goes (EMF metrics through Powertools). Run totals
+ * (errors, tier changes, pending notifications, heartbeat) come from the summary, once per run.
+ */
 export interface TelemetryPort {
   budgetRemaining(contract: string, objective: string, pct: number): void;
   burnRate(contract: string, objective: string, lookback: string, rate: number): void;
-  evaluationError(contract: string, objective: string, reason: string): void;
   noData(contract: string, objective: string): void;
-  notificationsPending(count: number): void;
 }
 
 /** Everything a use case receives, as one object. */

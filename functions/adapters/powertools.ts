@@ -24,8 +24,6 @@ export class PowertoolsTelemetry implements TelemetryPort {
     m.addMetric('BurnRate', MetricUnit.NoUnit, rate);
   }
 
-  /** Counted per run from the summary (see runCompleted), so a clean run reports 0, not nothing. */
-  evaluationError(): void {}
 
   noData(contract: string, objective: string): void {
     const m = this.metrics.singleMetric();
@@ -33,10 +31,10 @@ export class PowertoolsTelemetry implements TelemetryPort {
     m.addMetric('NoData', MetricUnit.Count, 1);
   }
 
-  /** Reported once per run by runCompleted. */
-  notificationsPending(): void {}
-
-  /** One run finished: the heartbeat the "evaluator silent" alarm watches, and the run's counts. */
+  /**
+   * One run finished: the heartbeat the "evaluator silent" alarm watches, and the run's counts (a clean run
+   * reports 0 errors rather than nothing).
+   */
   runCompleted(summary: { errors: number; tierChanges: number; notificationsPending: number }): void {
     this.metrics.addMetric('Heartbeat', MetricUnit.Count, 1);
     this.metrics.addMetric('EvaluationErrors', MetricUnit.Count, summary.errors);

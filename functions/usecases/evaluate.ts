@@ -177,7 +177,6 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
           ports.telemetry?.noData(p.contract.metadata.name, p.objective.name);
         } else {
           summary.errors++;
-          ports.telemetry?.evaluationError(p.contract.metadata.name, p.objective.name, assessment.detail);
           log('warn', 'objective not evaluated', { contract: p.contract.metadata.name, objective: p.objective.name, detail: assessment.detail });
         }
       } catch (err) {
@@ -196,8 +195,7 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
           burnRates: prev?.burnRates ?? {},
           detail: errorText(err),
         };
-        ports.telemetry?.evaluationError(p.contract.metadata.name, p.objective.name, errorText(err));
-        log('error', 'objective state could not be recorded', { contract: p.contract.metadata.name, objective: p.objective.name, error: errorText(err) });
+          log('error', 'objective state could not be recorded', { contract: p.contract.metadata.name, objective: p.objective.name, error: errorText(err) });
       }
     });
   }
@@ -261,7 +259,6 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
   summary.notificationsSent = sent.sent;
   summary.notificationsFailed = sent.failed;
   summary.notificationsPending = sent.pending;
-  ports.telemetry?.notificationsPending(sent.pending);
   return summary;
 }
 
@@ -570,11 +567,10 @@ async function reconcileGate(
   throw new ConcurrentUpdateError(`gate ${gateId(pipeline, stage)} kept changing under ${maxAttempts} attempts; it is retried next run`);
 }
 
-function gateError(ports: Ports, subject: string, spec: GateSpec, holders: string[], now: number, err: unknown): { outcome: GateOutcome } {
+async function gateError(ports: Ports, subject: string, spec: GateSpec, holders: string[], now: number, err: unknown): Promise<{ outcome: GateOutcome }> {
   const detail = err instanceof GateNotFoundError ? `${errorText(err)}: check the gate in the contracts` : errorText(err);
   ports.log?.('error', 'gate action failed; state left as it was, retried next run', { pipeline: spec.pipeline, stage: spec.stage, error: detail });
-  ports.telemetry?.evaluationError(`gate:${spec.pipeline}`, spec.stage, detail);
-  void appendHistorySafely(ports, [{ subject, at: now, type: 'error', detail: { error: detail } }]);
+  await appendHistorySafely(ports, [{ subject, at: now, type: 'error', detail: { error: detail } }]);
   return { outcome: { pipeline: spec.pipeline, stage: spec.stage, action: 'error', holders, detail } };
 }
 
