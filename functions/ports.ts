@@ -3,7 +3,8 @@
  * against AWS (each the only importer of its SDK client); functions/adapters/memory.ts implements them in
  * memory for tests and the demo. Instants are epoch milliseconds (UTC) everywhere.
  */
-import type { Severity } from './core/contract.ts';
+import type { Contract, Severity } from './core/contract.ts';
+import type { Chunk, LedgerSummary } from './core/ledger.ts';
 
 /** Time comes from here, never from Date.now() in the core or the use cases. */
 export interface Clock {
@@ -133,8 +134,12 @@ export interface ObjectiveState {
   burnRates: Record<string, number>;
   /** Burn alert ids currently firing (so each is announced once when it starts). */
   activeAlerts: string[];
-  /** ok: computed from data; no-data: the series returned nothing (tier held); error: fetch failed (tier held). */
-  status: 'ok' | 'no-data' | 'error';
+  /**
+   * ok: judged from data. Each other status holds the tier: no-data (nothing ever reported: check the metric),
+   * no-traffic (no events in the window), rebuilding (the ledger does not cover the window yet), error (a fetch
+   * or the store failed).
+   */
+  status: ObjectiveStatus;
   statusDetail?: string;
   lastEvaluatedAt: number;
   /**
@@ -145,6 +150,62 @@ export interface ObjectiveState {
   /** Monotonic; every write is conditional on the version read. 0 means "not stored yet". */
   version: number;
   outbox: Record<string, PendingNotification>;
+  /** The objective's aggregates (see core/ledger.ts); absent until the first run, rebuilt when lost. */
+  ledger?: LedgerSummary;
+  /** Figures of the current UTC day so far, written out as a DailySummary when the day is over. */
+  today?: DayStats;
+  /** Hash of the contract as last recorded in the catalog; a change rewrites the catalog entry. */
+  contractHash?: string;
+  /** When the catalog entry was last written (epoch ms): refreshed weekly so it never expires while deployed. */
+  catalogAt?: number;
+}
+
+export type ObjectiveStatus = 'ok' | 'no-data' | 'no-traffic' | 'rebuilding' | 'error';
+
+/** What a day looked like so far, kept in the state and written out once the UTC day is over. */
+export interface DayStats {
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  /** Lowest percent of budget remaining judged that day (null when never judged). */
+  minRemainingPct: number | null;
+  tierChanges: number;
+  alertsStarted: number;
+}
+
+/** One objective's day, kept at least 400 days: the report's week-over-week change and budget-over-time charts. */
+export interface DailySummary {
+  contract: string;
+  objective: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  /** At the day's last evaluation: percent of budget remaining (null when not judged), tier, status, burn rates. */
+  remainingPct: number | null;
+  minRemainingPct: number | null;
+  tier: string | null;
+  status: ObjectiveStatus;
+  burnRates: Record<string, number>;
+  tierChanges: number;
+  alertsStarted: number;
+  /** Epoch ms of the last evaluation that day. */
+  lastEvaluatedAt: number;
+}
+
+/** A contract as deployed, so tools that only have the table (`slo status`, `slo report`) know what is enforced. */
+export interface CatalogEntry {
+  contract: string;
+  /** Stable hash of the validated contract (core/hash.ts). */
+  hash: string;
+  /** Epoch ms of the write. */
+  updatedAt: number;
+  definition: Contract;
+}
+
+/** Where one chunk of an objective's ledger lives. */
+export interface ChunkRef {
+  contract: string;
+  objective: string;
+  /** Chunk id: `H2026-11-27T13` or `D2026-11-27`. */
+  id: string;
 }
 
 /** Who holds a gate frozen: `contract#objective` keys mapped to the epoch ms they started holding. */
@@ -190,7 +251,6 @@ export type RecordRef = { kind: 'objective'; contract: string; objective: string
 export interface StorePort {
   /** States for the given objectives (missing ones are absent from the map), keyed `contract#objective`. */
   getObjectiveStates(keys: { contract: string; objective: string }[]): Promise<Map<string, ObjectiveState>>;
-  listObjectiveStates(): Promise<ObjectiveState[]>;
   /**
    * Writes `next` (whose version must be expectedVersion + 1) only if the stored version is still
    * `expectedVersion` (0: only if absent). Returns false on a lost race; the caller re-reads.
@@ -198,7 +258,12 @@ export interface StorePort {
   putObjectiveState(next: ObjectiveState, expectedVersion: number): Promise<boolean>;
 
   getGate(pipeline: string, stage: string): Promise<GateState | undefined>;
+  /** The given gates' states (absent ones left out). */
+  getGates(refs: { pipeline: string; stage: string }[]): Promise<GateState[]>;
+  /** Every gate ever registered (frozen or held at some point): how gates that left the contracts are still found. */
   listGates(): Promise<GateState[]>;
+  /** Registers gates so listGates finds them (idempotent). */
+  registerGates(refs: { pipeline: string; stage: string }[]): Promise<void>;
   /** Same contract as putObjectiveState. */
   putGate(next: GateState, expectedVersion: number): Promise<boolean>;
 
@@ -218,6 +283,23 @@ export interface StorePort {
   appendHistory(entries: HistoryEntry[]): Promise<void>;
   /** Entries for one subject with from <= at < to, oldest first. */
   queryHistory(subject: string, from: number, to: number): Promise<HistoryEntry[]>;
+
+  /** Ledger chunks by reference (absent ones left out), keyed `contract#objective|id`. */
+  getChunks(refs: ChunkRef[]): Promise<Map<string, Chunk>>;
+  /** Writes chunks (unconditionally: a chunk holds what CloudWatch said, so concurrent writers agree). */
+  putChunks(items: { contract: string; objective: string; chunk: Chunk }[]): Promise<void>;
+
+  putDailySummaries(items: DailySummary[]): Promise<void>;
+  /** Summaries of one objective for days from <= day <= to (YYYY-MM-DD), oldest first. */
+  queryDailySummaries(contract: string, objective: string, fromDay: string, toDay: string): Promise<DailySummary[]>;
+
+  putCatalog(entries: CatalogEntry[]): Promise<void>;
+  listCatalog(): Promise<CatalogEntry[]>;
+}
+
+/** `contract#objective|chunk`: how getChunks keys its answer. */
+export function chunkKey(ref: ChunkRef): string {
+  return `${ref.contract}#${ref.objective}|${ref.id}`;
 }
 
 /**

@@ -3,16 +3,20 @@
  * change is one conditional PutItem on `version`, and a change's notifications ride in the same item
  * (`outbox`), so "record the change and its notification together" is a single write.
  *
- * Layout (keys `pk`, `sk`, both S; TTL attribute `expiresAt`, epoch SECONDS, history items only):
- *   objective state  pk OBJ#<contract>#<objective>   sk STATE
- *   gate state       pk GATE#<pipeline>#<stage>      sk STATE
- *   override         pk OVERRIDE                     sk <id>
- *   history          pk HIST#<subject>               sk <ISO instant>#<5-digit batch index>-<8 hex random>
+ * Layout (keys `pk`, `sk`, both S; TTL attribute `expiresAt`, epoch SECONDS, on every item):
+ *   objective state  pk OBJ#<contract>#<objective>     sk STATE             expires 400 d after its last write
+ *   gate state       pk GATE#<pipeline>#<stage>        sk STATE             expires 400 d after its last write
+ *   gate registry    pk CATALOG                        sk GATES             a string set of gate ids ever frozen or held
+ *   contract         pk CATALOG                        sk C#<contract>      the deployed contract; rewritten weekly
+ *   override         pk OVERRIDE                       sk <id>              expires 400 d after it ends
+ *   history          pk HIST#<subject>                 sk <ISO instant>#<5-digit batch index>-<8 hex random>
+ *   ledger chunk     pk LEDGER#<contract>#<objective>  sk H<hour> | D<day>  hours live 5 d, days 100 d
+ *   daily summary    pk DAILY#<contract>#<objective>   sk <YYYY-MM-DD>      history retention (>= 400 d)
  * Contract, objective, pipeline and stage names cannot contain `#` (see core/contract.ts), so keys are unambiguous.
- * listObjectiveStates / listGates Scan with `sk = STATE AND begins_with(pk, prefix)`: the table holds tens of
- * state items and a bounded history per subject, so a full scan per list is cheap enough at 5-minute runs;
- * an index item would add a second write per state change (and a second point of failure) for no gain.
- * All reads are strongly consistent, so a re-read after a lost race sees the winner's write.
+ *
+ * Every read is a GetItem, BatchGetItem or Query on keys: there is no Scan anywhere (objective keys come from
+ * the contracts, gates from the contracts plus the registry). All reads are strongly consistent, so a re-read
+ * after a lost race sees the winner's write. `meter` counts items, bytes and capacity units for the bench.
  */
 import { DynamoDBClient, type CreateTableCommandInput, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
@@ -21,14 +25,37 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  ScanCommand,
   DynamoDBDocumentClient,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { objectiveKey } from '../core/model.ts';
-import type { GateState, HistoryEntry, ObjectiveState, Override, RecordRef, StorePort } from '../ports.ts';
-import { MAX_HISTORY_INSTANT_MS, MAX_LAST_ERROR_CHARS, StoreValueError, assertHistoryInstant, assertVersionStep, toStorable } from './rules.ts';
+import type { Chunk } from '../core/ledger.ts';
+import {
+  chunkKey,
+  type CatalogEntry,
+  type ChunkRef,
+  type DailySummary,
+  type GateState,
+  type HistoryEntry,
+  type ObjectiveState,
+  type Override,
+  type RecordRef,
+  type StorePort,
+} from '../ports.ts';
+import {
+  LIFETIME_DAYS,
+  MAX_HISTORY_INSTANT_MS,
+  MAX_LAST_ERROR_CHARS,
+  StoreValueError,
+  assertHistoryInstant,
+  assertVersionStep,
+  chunkExpiresAt,
+  itemSizeBytes,
+  retainedUntil,
+  stateExpiresAt,
+  toStorable,
+} from './rules.ts';
 
 /** Key schema and TTL attribute, for the CDK table construct. */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' } as const;
@@ -51,22 +78,26 @@ export function stateTableInput(tableName: string): CreateTableCommandInput {
 
 /** Days a history entry is kept before DynamoDB TTL may delete it; the brief requires at least 400. */
 export const MIN_HISTORY_RETENTION_DAYS = 400;
+export { LIFETIME_DAYS };
 
 const STATE_SK = 'STATE';
 const OVERRIDE_PK = 'OVERRIDE';
+const CATALOG_PK = 'CATALOG';
+const GATES_SK = 'GATES';
 /** BatchWriteItem accepts at most 25 put requests per call. */
 const BATCH_WRITE_MAX = 25;
 /** BatchGetItem accepts at most 100 keys per call. */
 const BATCH_GET_MAX = 100;
-const DAY_SECONDS = 86_400;
 
 export interface DynamoStoreOptions {
-  /** Days history entries live before TTL expiry; default and minimum 400. */
+  /** Days history entries and daily summaries live before TTL expiry; default and minimum 400. */
   historyRetentionDays?: number;
   /** Attempts for a BatchWrite/BatchGet chunk while DynamoDB returns unprocessed items; default 8. */
   batchMaxAttempts?: number;
   /** First backoff between those attempts in ms, doubled each time with full jitter; default 50. */
   batchBaseDelayMs?: number;
+  /** Epoch ms for the lifetimes of live state (default: the system clock). */
+  now?: () => number;
 }
 
 export class StoreConfigError extends Error {
@@ -78,11 +109,32 @@ export class UnprocessedItemsError extends Error {
   override name = 'UnprocessedItemsError';
 }
 
+/**
+ * What the store asked of DynamoDB: items and bytes (DynamoDB's item size rules) read and written, the
+ * capacity units they cost (strongly consistent reads: 1 per 4 KB; writes: 1 per 1 KB), and calls by API.
+ */
+export interface StoreMeter {
+  itemsRead: number;
+  bytesRead: number;
+  readUnits: number;
+  itemsWritten: number;
+  bytesWritten: number;
+  writeUnits: number;
+  calls: Record<string, number>;
+}
+
+export function emptyMeter(): StoreMeter {
+  return { itemsRead: 0, bytesRead: 0, readUnits: 0, itemsWritten: 0, bytesWritten: 0, writeUnits: 0, calls: {} };
+}
+
 type Item = Record<string, unknown>;
 
 const objectivePk = (contract: string, objective: string) => `OBJ#${contract}#${objective}`;
 const gatePk = (pipeline: string, stage: string) => `GATE#${pipeline}#${stage}`;
 const historyPk = (subject: string) => `HIST#${subject}`;
+const ledgerPk = (contract: string, objective: string) => `LEDGER#${contract}#${objective}`;
+const dailyPk = (contract: string, objective: string) => `DAILY#${contract}#${objective}`;
+const gateId = (g: { pipeline: string; stage: string }) => `${g.pipeline}#${g.stage}`;
 
 function refPk(ref: RecordRef): string {
   return ref.kind === 'objective' ? objectivePk(ref.contract, ref.objective) : gatePk(ref.pipeline, ref.stage);
@@ -104,6 +156,10 @@ export class DynamoStore implements StorePort {
   private readonly retentionDays: number;
   private readonly batchMaxAttempts: number;
   private readonly batchBaseDelayMs: number;
+  private readonly now: () => number;
+  /** Gate ids this store instance knows are registered (saves a write per gate per run). */
+  private readonly registered = new Set<string>();
+  readonly meter: StoreMeter = emptyMeter();
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -118,45 +174,76 @@ export class DynamoStore implements StorePort {
     }
     this.batchMaxAttempts = opts.batchMaxAttempts ?? 8;
     this.batchBaseDelayMs = opts.batchBaseDelayMs ?? 50;
+    this.now = opts.now ?? (() => Date.now());
+  }
+
+  private liveExpiry(): number {
+    return stateExpiresAt(this.now());
   }
 
   // ---- objective states and gates ------------------------------------------------------------
 
   async getObjectiveStates(keys: { contract: string; objective: string }[]): Promise<Map<string, ObjectiveState>> {
-    const pks = [...new Set(keys.map((k) => objectivePk(k.contract, k.objective)))];
     const out = new Map<string, ObjectiveState>();
-    for (let i = 0; i < pks.length; i += BATCH_GET_MAX) {
-      for (const item of await this.batchGet(pks.slice(i, i + BATCH_GET_MAX).map((pk) => ({ pk, sk: STATE_SK })))) {
-        const state = withoutKeys<ObjectiveState>(item);
-        out.set(objectiveKey(state.contract, state.objective), state);
-      }
+    const items = await this.batchGetAll([...new Set(keys.map((k) => objectivePk(k.contract, k.objective)))].map((pk) => ({ pk, sk: STATE_SK })));
+    for (const item of items) {
+      const state = withoutKeys<ObjectiveState>(item);
+      out.set(objectiveKey(state.contract, state.objective), state);
     }
     return out;
   }
 
-  async listObjectiveStates(): Promise<ObjectiveState[]> {
-    const items = await this.scanStates('OBJ#');
-    return items.map((i) => withoutKeys<ObjectiveState>(i)).sort((a, b) => cmp(objectiveKey(a.contract, a.objective), objectiveKey(b.contract, b.objective)));
-  }
-
   async putObjectiveState(next: ObjectiveState, expectedVersion: number): Promise<boolean> {
     assertVersionStep(`objective ${objectiveKey(next.contract, next.objective)}`, next.version, expectedVersion);
-    return this.conditionalPut({ pk: objectivePk(next.contract, next.objective), sk: STATE_SK, ...toStorable(next) }, expectedVersion);
+    return this.conditionalPut({ pk: objectivePk(next.contract, next.objective), sk: STATE_SK, ...toStorable(next), expiresAt: this.liveExpiry() }, expectedVersion);
   }
 
   async getGate(pipeline: string, stage: string): Promise<GateState | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: gatePk(pipeline, stage), sk: STATE_SK }, ConsistentRead: true }));
+    const res = await this.send('GetItem', new GetCommand({ TableName: this.tableName, Key: { pk: gatePk(pipeline, stage), sk: STATE_SK }, ConsistentRead: true }));
+    if (res.Item) this.countRead([res.Item]);
     return res.Item ? withoutKeys<GateState>(res.Item) : undefined;
   }
 
+  async getGates(refs: { pipeline: string; stage: string }[]): Promise<GateState[]> {
+    const keys = [...new Set(refs.map((r) => gatePk(r.pipeline, r.stage)))].map((pk) => ({ pk, sk: STATE_SK }));
+    return (await this.batchGetAll(keys)).map((i) => withoutKeys<GateState>(i)).sort((a, b) => cmp(gateId(a), gateId(b)));
+  }
+
   async listGates(): Promise<GateState[]> {
-    const items = await this.scanStates('GATE#');
-    return items.map((i) => withoutKeys<GateState>(i)).sort((a, b) => cmp(`${a.pipeline}#${a.stage}`, `${b.pipeline}#${b.stage}`));
+    const res = await this.send('GetItem', new GetCommand({ TableName: this.tableName, Key: { pk: CATALOG_PK, sk: GATES_SK }, ConsistentRead: true }));
+    if (res.Item) this.countRead([res.Item]);
+    const ids = [...((res.Item?.gates as Set<string> | undefined) ?? new Set<string>())];
+    for (const id of ids) this.registered.add(id);
+    const refs = ids.map((id) => {
+      const [pipeline = '', stage = ''] = id.split('#');
+      return { pipeline, stage };
+    });
+    return this.getGates(refs);
+  }
+
+  async registerGates(refs: { pipeline: string; stage: string }[]): Promise<void> {
+    const ids = [...new Set(refs.map(gateId))].filter((id) => !this.registered.has(id));
+    if (ids.length === 0) return;
+    // ADD on a string set is atomic and idempotent: concurrent runs never lose each other's gates.
+    await this.send(
+      'UpdateItem',
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: CATALOG_PK, sk: GATES_SK },
+        UpdateExpression: 'ADD #gates :ids SET #expiresAt = :exp',
+        ExpressionAttributeNames: { '#gates': 'gates', '#expiresAt': 'expiresAt' },
+        ExpressionAttributeValues: { ':ids': new Set(ids), ':exp': this.liveExpiry() },
+      }),
+    );
+    this.countWrite([{ pk: CATALOG_PK, sk: GATES_SK, gates: ids }]);
+    for (const id of ids) this.registered.add(id);
   }
 
   async putGate(next: GateState, expectedVersion: number): Promise<boolean> {
     assertVersionStep(`gate ${next.pipeline}/${next.stage}`, next.version, expectedVersion);
-    return this.conditionalPut({ pk: gatePk(next.pipeline, next.stage), sk: STATE_SK, ...toStorable(next) }, expectedVersion);
+    const ok = await this.conditionalPut({ pk: gatePk(next.pipeline, next.stage), sk: STATE_SK, ...toStorable(next), expiresAt: this.liveExpiry() }, expectedVersion);
+    if (ok && (next.disabledByUs || Object.keys(next.holders).length > 0)) await this.registerGates([next]);
+    return ok;
   }
 
   /** PutItem only if absent (expectedVersion 0) or still at expectedVersion; false on a lost race. */
@@ -170,34 +257,19 @@ export class DynamoStore implements StorePort {
             ExpressionAttributeValues: { ':expected': expectedVersion },
           };
     try {
-      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
+      await this.send('PutItem', new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
+      this.countWrite([item]);
       return true;
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionFailure(err)) {
+        this.countWrite([item]); // a failed condition still consumes the write
+        return false;
+      }
       throw err;
     }
   }
 
-  private async scanStates(pkPrefix: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const res = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'sk = :state AND begins_with(pk, :prefix)',
-          ExpressionAttributeValues: { ':state': STATE_SK, ':prefix': pkPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(res.Items ?? []));
-      startKey = res.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  }
-
-  // ---- outbox: these updates leave `version` alone (they are not state changes) ---------------
+  // ---- outbox: these updates bump `version` (see outboxUpdate) ---------------------------------
 
   async claimNotification(ref: RecordRef, id: string, leaseUntil: number, now: number): Promise<boolean> {
     return this.outboxUpdate(ref, {
@@ -240,9 +312,12 @@ export class DynamoStore implements StorePort {
     const names = { ...expr.ExpressionAttributeNames, '#version': 'version' };
     const values = { ...(expr.ExpressionAttributeValues ?? {}), ':vstep': 1 };
     try {
-      await this.doc.send(
+      await this.send(
+        'UpdateItem',
         new UpdateCommand({ TableName: this.tableName, Key: { pk: refPk(ref), sk: STATE_SK }, ...expr, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
       );
+      this.meter.itemsWritten++;
+      this.meter.writeUnits++;
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -253,18 +328,19 @@ export class DynamoStore implements StorePort {
   // ---- overrides -------------------------------------------------------------------------------
 
   async putOverride(override: Override): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: OVERRIDE_PK, sk: override.id, ...toStorable(override) } }));
+    const item = { pk: OVERRIDE_PK, sk: override.id, ...toStorable(override), expiresAt: retainedUntil(override.until, this.retentionDays) };
+    await this.send('PutItem', new PutCommand({ TableName: this.tableName, Item: item }));
+    this.countWrite([item]);
   }
 
   async listOverrides(): Promise<Override[]> {
-    return (await this.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': OVERRIDE_PK } })).map((i) =>
-      withoutKeys<Override>(i),
-    );
+    return (await this.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': OVERRIDE_PK } })).map((i) => withoutKeys<Override>(i));
   }
 
   async revokeOverride(id: string, by: string, at: number): Promise<boolean> {
     try {
-      await this.doc.send(
+      await this.send(
+        'UpdateItem',
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: OVERRIDE_PK, sk: id },
@@ -274,6 +350,8 @@ export class DynamoStore implements StorePort {
           ExpressionAttributeValues: { ':at': at, ':by': by },
         }),
       );
+      this.meter.itemsWritten++;
+      this.meter.writeUnits++;
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -288,12 +366,10 @@ export class DynamoStore implements StorePort {
       assertHistoryInstant(e.at);
       // Batch index before the random part keeps entries of one batch at the same instant in append order.
       const sk = `${new Date(e.at).toISOString()}#${String(index).padStart(5, '0')}-${randomBytes(4).toString('hex')}`;
-      const expiresAt = Math.floor(e.at / 1000) + this.retentionDays * DAY_SECONDS;
+      const expiresAt = retainedUntil(e.at, this.retentionDays);
       return { pk: historyPk(e.subject), sk, ...toStorable(e), expiresAt };
     });
-    for (let i = 0; i < items.length; i += BATCH_WRITE_MAX) {
-      await this.batchWrite(items.slice(i, i + BATCH_WRITE_MAX));
-    }
+    await this.batchWriteAll(items);
   }
 
   async queryHistory(subject: string, from: number, to: number): Promise<HistoryEntry[]> {
@@ -310,41 +386,139 @@ export class DynamoStore implements StorePort {
     return items.map((i) => withoutKeys<HistoryEntry>(i));
   }
 
+  // ---- ledger chunks, daily summaries, catalog -------------------------------------------------
+
+  async getChunks(refs: ChunkRef[]): Promise<Map<string, Chunk>> {
+    const keys = [...new Map(refs.map((r) => [chunkKey(r), { pk: ledgerPk(r.contract, r.objective), sk: r.id }])).values()];
+    const out = new Map<string, Chunk>();
+    for (const item of await this.batchGetAll(keys)) {
+      const pk = String(item.pk);
+      const [, contract = '', objective = ''] = pk.split('#');
+      const { id, startMs, periodMs, good, total } = item as unknown as Chunk;
+      out.set(chunkKey({ contract, objective, id }), { id, startMs, periodMs, good, total });
+    }
+    return out;
+  }
+
+  async putChunks(items: { contract: string; objective: string; chunk: Chunk }[]): Promise<void> {
+    await this.batchWriteAll(
+      items.map(({ contract, objective, chunk }) => ({ pk: ledgerPk(contract, objective), sk: chunk.id, ...toStorable(chunk), expiresAt: chunkExpiresAt(chunk) })),
+    );
+  }
+
+  async putDailySummaries(items: DailySummary[]): Promise<void> {
+    await this.batchWriteAll(
+      items.map((d) => ({ pk: dailyPk(d.contract, d.objective), sk: d.day, ...toStorable(d), expiresAt: retainedUntil(Date.parse(`${d.day}T00:00:00Z`), this.retentionDays + 1) })),
+    );
+  }
+
+  async queryDailySummaries(contract: string, objective: string, fromDay: string, toDay: string): Promise<DailySummary[]> {
+    if (fromDay > toDay) return [];
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': dailyPk(contract, objective), ':from': fromDay, ':to': toDay },
+    });
+    return items.map((i) => withoutKeys<DailySummary>(i));
+  }
+
+  async putCatalog(entries: CatalogEntry[]): Promise<void> {
+    await this.batchWriteAll(
+      entries.map((e) => ({ pk: CATALOG_PK, sk: `C#${e.contract}`, ...toStorable(e), expiresAt: stateExpiresAt(e.updatedAt) })),
+    );
+  }
+
+  async listCatalog(): Promise<CatalogEntry[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': CATALOG_PK, ':prefix': 'C#' },
+    });
+    return items.map((i) => withoutKeys<CatalogEntry>(i));
+  }
+
   // ---- plumbing --------------------------------------------------------------------------------
+
+  /** Sends one command, counting the call by API name for the meter. */
+  private async send<T = { Item?: Item }>(api: string, command: object): Promise<T> {
+    this.meter.calls[api] = (this.meter.calls[api] ?? 0) + 1;
+    return (await this.doc.send(command as never)) as T;
+  }
+
+  private countRead(items: Item[]): void {
+    for (const item of items) {
+      const bytes = itemSizeBytes(item);
+      this.meter.itemsRead++;
+      this.meter.bytesRead += bytes;
+      this.meter.readUnits += Math.max(1, Math.ceil(bytes / 4096));
+    }
+  }
+
+  private countWrite(items: Item[]): void {
+    for (const item of items) {
+      const bytes = itemSizeBytes(item);
+      this.meter.itemsWritten++;
+      this.meter.bytesWritten += bytes;
+      this.meter.writeUnits += Math.max(1, Math.ceil(bytes / 1024));
+    }
+  }
 
   private async queryAll(q: { KeyConditionExpression: string; ExpressionAttributeValues: Item }): Promise<Item[]> {
     const items: Item[] = [];
     let startKey: Item | undefined;
     do {
-      const res = await this.doc.send(new QueryCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey, ...q }));
-      items.push(...(res.Items ?? []));
+      const res = await this.send<{ Items?: Item[]; LastEvaluatedKey?: Item }>(
+        'Query',
+        new QueryCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey, ...q }),
+      );
+      const page = res.Items ?? [];
+      items.push(...page);
+      // A Query costs by the bytes it reads, rounded up per call, not per item.
+      const bytes = page.reduce((n, i) => n + itemSizeBytes(i), 0);
+      this.meter.itemsRead += page.length;
+      this.meter.bytesRead += bytes;
+      this.meter.readUnits += Math.max(1, Math.ceil(bytes / 4096));
       startKey = res.LastEvaluatedKey;
     } while (startKey);
     return items;
   }
 
+  private async batchWriteAll(items: Item[]): Promise<void> {
+    for (let i = 0; i < items.length; i += BATCH_WRITE_MAX) await this.batchWrite(items.slice(i, i + BATCH_WRITE_MAX));
+  }
+
   private async batchWrite(items: Item[]): Promise<void> {
     let pending = items.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 1; ; attempt++) {
-      const res = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-      const left = res.UnprocessedItems?.[this.tableName] ?? [];
+      const res = await this.send<{ UnprocessedItems?: Record<string, unknown[]> }>('BatchWriteItem', new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+      const left = (res.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
+      this.countWrite(pending.filter((p) => !left.includes(p)).map((p) => p.PutRequest.Item));
       if (left.length === 0) return;
       if (attempt >= this.batchMaxAttempts) {
         throw new UnprocessedItemsError(
-          `BatchWriteItem left ${left.length} history items unprocessed after ${attempt} attempts (table ${this.tableName} throttled?)`,
+          `BatchWriteItem left ${left.length} items unprocessed after ${attempt} attempts (table ${this.tableName} throttled?)`,
         );
       }
-      pending = left as typeof pending;
+      pending = left;
       await sleep(this.backoffMs(attempt));
     }
   }
 
-  private async batchGet(keys: { pk: string; sk: string }[]): Promise<Item[]> {
+  private async batchGetAll(keys: Item[]): Promise<Item[]> {
+    const out: Item[] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_MAX) out.push(...(await this.batchGet(keys.slice(i, i + BATCH_GET_MAX))));
+    return out;
+  }
+
+  private async batchGet(keys: Item[]): Promise<Item[]> {
     const out: Item[] = [];
     let pending: Item[] = keys;
     for (let attempt = 1; pending.length > 0; attempt++) {
-      const res = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-      out.push(...(res.Responses?.[this.tableName] ?? []));
+      const res = await this.send<{ Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, { Keys?: Item[] }> }>(
+        'BatchGetItem',
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      const got = res.Responses?.[this.tableName] ?? [];
+      this.countRead(got);
+      out.push(...got);
       pending = res.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       if (pending.length === 0) break;
       if (attempt >= this.batchMaxAttempts) {

@@ -5,9 +5,24 @@
  * The rules both a twin and its AWS adapter enforce live in ./rules.ts, so the two cannot drift.
  */
 import { objectiveKey } from '../core/model.ts';
-import { assertTransitionReason, assertVersionStep, toStorable, MAX_LAST_ERROR_CHARS, assertHistoryInstant } from './rules.ts';
+import {
+  assertTransitionReason,
+  assertVersionStep,
+  toStorable,
+  MAX_LAST_ERROR_CHARS,
+  assertHistoryInstant,
+  chunkExpiresAt,
+  retainedUntil,
+  stateExpiresAt,
+  LIFETIME_DAYS,
+} from './rules.ts';
+import type { Chunk } from '../core/ledger.ts';
 import {
   GateNotFoundError,
+  chunkKey,
+  type CatalogEntry,
+  type ChunkRef,
+  type DailySummary,
   type Clock,
   type Datapoint,
   type GatePort,
@@ -56,13 +71,39 @@ function gateKey(pipeline: string, stage: string): string {
   return `${pipeline}#${stage}`;
 }
 
+/** What a store holds by kind, counting only items whose lifetime has not ended (see census). */
+export interface StoreCensus {
+  objectives: number;
+  gates: number;
+  overrides: number;
+  history: number;
+  hourChunks: number;
+  dayChunks: number;
+  dailySummaries: number;
+  catalog: number;
+}
+
+/**
+ * The store in memory, with the same rules as DynamoStore: versions, outbox changes that bump the version,
+ * and the same item lifetimes (modelled, not enforced: expired items stay readable, as DynamoDB TTL deletes
+ * lazily; census() counts only live ones).
+ */
 export class MemoryStore implements StorePort {
   private readonly objectives = new Map<string, ObjectiveState>();
   private readonly gates = new Map<string, GateState>();
+  private readonly registry = new Set<string>();
   private readonly overrides = new Map<string, Override>();
   /** Per subject, in append order; each entry has a sequence number so equal instants keep append order. */
   private readonly history = new Map<string, { seq: number; entry: HistoryEntry }[]>();
+  private readonly chunks = new Map<string, Chunk>();
+  private readonly daily = new Map<string, DailySummary>();
+  private readonly catalog = new Map<string, CatalogEntry>();
+  /** Epoch SECONDS each item may be deleted, by `kind|key`. */
+  private readonly expiry = new Map<string, number>();
   private seq = 0;
+
+  /** `now` (epoch ms) dates the lifetimes of live state, as DynamoStore's clock does. */
+  constructor(private readonly now: () => number = () => 0) {}
 
   async getObjectiveStates(keys: { contract: string; objective: string }[]): Promise<Map<string, ObjectiveState>> {
     const out = new Map<string, ObjectiveState>();
@@ -74,10 +115,6 @@ export class MemoryStore implements StorePort {
     return out;
   }
 
-  async listObjectiveStates(): Promise<ObjectiveState[]> {
-    return [...this.objectives.keys()].sort().map((k) => copy(this.objectives.get(k) as ObjectiveState));
-  }
-
   async putObjectiveState(next: ObjectiveState, expectedVersion: number): Promise<boolean> {
     assertVersionStep(`objective ${objectiveKey(next.contract, next.objective)}`, next.version, expectedVersion);
     const key = objectiveKey(next.contract, next.objective);
@@ -85,6 +122,7 @@ export class MemoryStore implements StorePort {
     const current = this.objectives.get(key);
     if (!(expectedVersion === 0 ? current === undefined : current?.version === expectedVersion)) return false;
     this.objectives.set(key, stored);
+    this.expiry.set(`obj|${key}`, stateExpiresAt(this.now()));
     return true;
   }
 
@@ -93,8 +131,20 @@ export class MemoryStore implements StorePort {
     return g ? copy(g) : undefined;
   }
 
+  async getGates(refs: { pipeline: string; stage: string }[]): Promise<GateState[]> {
+    const keys = [...new Set(refs.map((r) => gateKey(r.pipeline, r.stage)))].sort();
+    return keys.flatMap((k) => (this.gates.has(k) ? [copy(this.gates.get(k) as GateState)] : []));
+  }
+
   async listGates(): Promise<GateState[]> {
-    return [...this.gates.keys()].sort().map((k) => copy(this.gates.get(k) as GateState));
+    return this.getGates([...this.registry].map((k) => {
+      const [pipeline = '', stage = ''] = k.split('#');
+      return { pipeline, stage };
+    }));
+  }
+
+  async registerGates(refs: { pipeline: string; stage: string }[]): Promise<void> {
+    for (const r of refs) this.registry.add(gateKey(r.pipeline, r.stage));
   }
 
   async putGate(next: GateState, expectedVersion: number): Promise<boolean> {
@@ -104,6 +154,8 @@ export class MemoryStore implements StorePort {
     const current = this.gates.get(key);
     if (!(expectedVersion === 0 ? current === undefined : current?.version === expectedVersion)) return false;
     this.gates.set(key, stored);
+    this.expiry.set(`gate|${key}`, stateExpiresAt(this.now()));
+    if (next.disabledByUs || Object.keys(next.holders).length > 0) this.registry.add(key);
     return true;
   }
 
@@ -142,6 +194,7 @@ export class MemoryStore implements StorePort {
 
   async putOverride(override: Override): Promise<void> {
     this.overrides.set(override.id, toStorable(override));
+    this.expiry.set(`override|${override.id}`, retainedUntil(override.until, LIFETIME_DAYS.state));
   }
 
   async listOverrides(): Promise<Override[]> {
@@ -163,8 +216,10 @@ export class MemoryStore implements StorePort {
     });
     for (const e of stored) {
       const list = this.history.get(e.subject) ?? [];
-      list.push({ seq: this.seq++, entry: e });
+      const seq = this.seq++;
+      list.push({ seq, entry: e });
       this.history.set(e.subject, list);
+      this.expiry.set(`history|${seq}`, retainedUntil(e.at, LIFETIME_DAYS.state));
     }
   }
 
@@ -173,6 +228,71 @@ export class MemoryStore implements StorePort {
       .filter((h) => h.entry.at >= from && h.entry.at < to)
       .sort((a, b) => a.entry.at - b.entry.at || a.seq - b.seq)
       .map((h) => copy(h.entry));
+  }
+
+  async getChunks(refs: ChunkRef[]): Promise<Map<string, Chunk>> {
+    const out = new Map<string, Chunk>();
+    for (const r of refs) {
+      const c = this.chunks.get(chunkKey(r));
+      if (c) out.set(chunkKey(r), copy(c));
+    }
+    return out;
+  }
+
+  async putChunks(items: { contract: string; objective: string; chunk: Chunk }[]): Promise<void> {
+    for (const { contract, objective, chunk } of items) {
+      const key = chunkKey({ contract, objective, id: chunk.id });
+      this.chunks.set(key, toStorable(chunk));
+      this.expiry.set(`${chunk.id.startsWith('H') ? 'hour' : 'day'}|${key}`, chunkExpiresAt(chunk));
+    }
+  }
+
+  async putDailySummaries(items: DailySummary[]): Promise<void> {
+    for (const d of items) {
+      const key = `${objectiveKey(d.contract, d.objective)}|${d.day}`;
+      this.daily.set(key, toStorable(d));
+      this.expiry.set(`daily|${key}`, retainedUntil(Date.parse(`${d.day}T00:00:00Z`), LIFETIME_DAYS.state + 1));
+    }
+  }
+
+  async queryDailySummaries(contract: string, objective: string, fromDay: string, toDay: string): Promise<DailySummary[]> {
+    const prefix = `${objectiveKey(contract, objective)}|`;
+    return [...this.daily.entries()]
+      .filter(([k, d]) => k.startsWith(prefix) && d.day >= fromDay && d.day <= toDay)
+      .map(([, d]) => copy(d))
+      .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  }
+
+  async putCatalog(entries: CatalogEntry[]): Promise<void> {
+    for (const e of entries) {
+      this.catalog.set(e.contract, toStorable(e));
+      this.expiry.set(`catalog|${e.contract}`, stateExpiresAt(e.updatedAt));
+    }
+  }
+
+  async listCatalog(): Promise<CatalogEntry[]> {
+    return [...this.catalog.keys()].sort().map((k) => copy(this.catalog.get(k) as CatalogEntry));
+  }
+
+  /** Items whose lifetime has not ended at `nowMs`, by kind: what DynamoDB would hold once TTL has caught up. */
+  census(nowMs: number): StoreCensus {
+    const out: StoreCensus = { objectives: 0, gates: 0, overrides: 0, history: 0, hourChunks: 0, dayChunks: 0, dailySummaries: 0, catalog: 0 };
+    const field: Record<string, keyof StoreCensus> = {
+      obj: 'objectives',
+      gate: 'gates',
+      override: 'overrides',
+      history: 'history',
+      hour: 'hourChunks',
+      day: 'dayChunks',
+      daily: 'dailySummaries',
+      catalog: 'catalog',
+    };
+    for (const [key, expiresAt] of this.expiry) {
+      if (expiresAt * 1000 <= nowMs) continue;
+      const kind = field[key.slice(0, key.indexOf('|'))];
+      if (kind) out[kind]++;
+    }
+    return out;
   }
 }
 

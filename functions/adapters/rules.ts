@@ -76,3 +76,55 @@ export function assertHistoryInstant(at: number): void {
     throw new StoreValueError(`history instant ${at} is not an epoch-millisecond integer between 1970 and 9999`);
   }
 }
+
+/**
+ * An item's size as DynamoDB bills it (bytes): attribute names plus values, where a string is its UTF-8 length,
+ * a number about (significant digits / 2) + 1, true/false/null 1, a list or map 3 plus 1 per element plus its
+ * contents, a set the sum of its members. Used to meter items and capacity units.
+ */
+export function itemSizeBytes(item: Record<string, unknown>): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name, 'utf8') + valueSize(value);
+  return size;
+}
+
+function valueSize(value: unknown): number {
+  if (value === null || value === undefined || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (typeof value === 'number') {
+    const digits = String(Math.abs(value)).replace(/e.*$/i, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length || 1;
+    return Math.ceil(digits / 2) + 1;
+  }
+  if (value instanceof Set) return [...value].reduce((n: number, v) => n + valueSize(v), 0);
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + valueSize(v), 0);
+  if (typeof value === 'object') return 3 + Object.entries(value as Record<string, unknown>).reduce((n, [k, v]) => n + 1 + Buffer.byteLength(k, 'utf8') + valueSize(v), 0);
+  return 0;
+}
+
+/** Lifetimes every store applies (DynamoDB TTL; the memory twin models them for the retention simulation). */
+export const LIFETIME_DAYS = {
+  /** Live state (objectives, gates, the catalog): this long after its last write, so only what no run touches expires. */
+  state: 400,
+  /** Ledger hour chunks serve the burn look-backs (3-4 days) and the daily seal. */
+  hourChunk: 5,
+  /** Ledger day chunks serve the budget window (a calendar quarter is at most 92 days). */
+  dayChunk: 100,
+} as const;
+
+const DAY_S = 86_400;
+
+/** Epoch SECONDS at which a ledger chunk may be deleted. */
+export function chunkExpiresAt(chunk: { id: string; startMs: number }): number {
+  return Math.floor(chunk.startMs / 1000) + (chunk.id.startsWith('H') ? LIFETIME_DAYS.hourChunk : LIFETIME_DAYS.dayChunk) * DAY_S;
+}
+
+/** Epoch SECONDS at which live state written at `nowMs` may be deleted. */
+export function stateExpiresAt(nowMs: number): number {
+  return Math.floor(nowMs / 1000) + LIFETIME_DAYS.state * DAY_S;
+}
+
+/** Epoch SECONDS at which a record of instant `atMs` kept `retentionDays` may be deleted (history, daily summaries, ended overrides). */
+export function retainedUntil(atMs: number, retentionDays: number): number {
+  return Math.floor(atMs / 1000) + retentionDays * DAY_S;
+}

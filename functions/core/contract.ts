@@ -8,7 +8,7 @@
  * - dates (`on`, `reviewBy`) are calendar days `YYYY-MM-DD`; instants (`exclusions`) are ISO 8601 UTC.
  */
 import { z } from 'zod';
-import { DAY_MS, DURATION_PATTERN, MINUTE_MS, tryParseDuration } from './duration.ts';
+import { DAY_MS, DURATION_PATTERN, HOUR_MS, MINUTE_MS, tryParseDuration } from './duration.ts';
 import { COMPARISON_PATTERN } from './model.ts';
 
 export const API_VERSION = 'slo-contracts/v1';
@@ -84,10 +84,10 @@ export const RatioSliSchema = z
 /** Latency: share of requests at or under the threshold, good = TC(:threshold), total = SampleCount. */
 export const LatencySliSchema = z.strictObject({
   metric: MetricRefSchema.extend({
+    // Required: a milliseconds metric read as seconds would count nothing as fast (TC(:0.3) on 300 ms requests).
     unit: z
       .enum(['seconds', 'milliseconds'])
-      .default('seconds')
-      .describe('Unit the metric is published in: ALB TargetResponseTime is seconds, API Gateway Latency milliseconds'),
+      .describe('Unit the metric is published in (required): ALB TargetResponseTime is seconds, API Gateway Latency milliseconds'),
   }),
   threshold: durationText('threshold').describe('Requests at or under this latency are good, e.g. 300ms'),
 });
@@ -104,6 +104,10 @@ export const TimesliceSliSchema = z.strictObject({
   period: durationText('period')
     .refine((s) => (tryParseDuration(s) ?? 0) % MINUTE_MS === 0, {
       message: 'period must be a whole number of minutes (CloudWatch periods are multiples of 60 s)',
+      abort: true,
+    })
+    .refine((s) => HOUR_MS % (tryParseDuration(s) ?? 1) === 0, {
+      message: 'period must divide an hour (1m, 2m, 3m, 4m, 5m, 6m, 10m, 12m, 15m, 20m, 30m or 60m), so slices line up with hours and days',
     })
     .default('1m'),
   noData: z
@@ -288,7 +292,13 @@ export const SpecSchema = z.strictObject({
     .int({ message: 'must be a whole number of events' })
     .min(0)
     .default(100)
-    .describe('Below this many events in a look-back window, burn-rate alerts stay quiet'),
+    .describe(
+      'Evidence threshold: below this many events in a burn look-back its alerts stay quiet, and below this many events in the budget window the tier does not fall (ratio and latency SLIs)',
+    ),
+  burnRateMetrics: z
+    .boolean()
+    .default(false)
+    .describe('Also publish burn rates (1h, 6h, 3d) as CloudWatch custom metrics for this contract (3 more custom metrics per objective); budget remaining is always published'),
 });
 
 export const ContractSchema = z.strictObject({

@@ -100,7 +100,8 @@ export function burnAlertMessage(
   contract: Contract,
   objective: Objective,
   rule: AlertRule,
-  a: OkAssessment,
+  /** Burn rates now, and percent of budget remaining (null while the ledger is rebuilding). */
+  a: { burnRates: Record<string, number>; remainingPct: number | null },
   tier: string,
   atMs: number,
   alsoFiring: string[] = [],
@@ -114,7 +115,7 @@ export function burnAlertMessage(
     `${name} / ${objective.name}: burning error budget fast (${rule.id}, ${rule.severity})`,
     `Burn rate ${longRate.toFixed(2)} over ${long} and ${shortRate.toFixed(2)} over ${short}, threshold ${rule.factor.toFixed(2)}`,
     `At this rate ${rule.budgetSpentPct} % of the budget goes in ${long}.`,
-    `Error budget remaining: ${pct(a.remainingPct)}; tier ${tier}`,
+    `Error budget remaining: ${a.remainingPct === null ? 'not known yet (rebuilding from CloudWatch)' : pct(a.remainingPct)}; tier ${tier}`,
     `Since: ${formatUtc(atMs)}`,
     ...(alsoFiring.length ? [`Also firing (not sent separately): ${alsoFiring.join(', ')}`] : []),
   ].join('\n');

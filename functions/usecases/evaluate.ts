@@ -1,99 +1,32 @@
 /**
  * The evaluate use case: every objective of every contract, once per scheduled run.
  *
- *   fetch all series once -> assess each objective -> decide its tier -> record the change and its
- *   notifications with one conditional write -> reconcile every gate -> send what is pending.
+ *   evaluate the objectives incrementally (evaluate-objectives.ts: ledger refresh, paced rebuilds, decisions
+ *   recorded with conditional writes) -> reconcile every gate -> send what is pending.
  *
  * Safe under at-least-once delivery: state writes are conditional on a version, so of two overlapping
  * runs exactly one records a change (and its notification); the loser re-reads and finds nothing to do.
  * Notifications are claimed before sending, so a pending one is sent by one run only, and a failed send
  * stays pending for the next run. Errors are contained per objective and per gate, and never unfreeze.
  */
-import type { Contract, Objective, Tier } from '../core/contract.ts';
-import type {
-  GateState,
-  HistoryEntry,
-  ObjectiveState,
-  OutboundMessage,
-  Override,
-  PendingNotification,
-  Ports,
-  RecordRef,
-} from '../ports.ts';
+import type { Contract } from '../core/contract.ts';
+import type { GateState, HistoryEntry, ObjectiveState, OutboundMessage, Override, PendingNotification, Ports, RecordRef } from '../ports.ts';
 import { GateNotFoundError } from '../ports.ts';
 import { activeOverrides } from './override.ts';
-import { assessObjective, DEFAULT_DATA_LAG_MS, planObjective, type Assessment, type ObjectivePlan } from '../core/assess.ts';
-import { decideTier, gateFrozenBy } from '../core/policy.ts';
+import { gateFrozenBy } from '../core/policy.ts';
 import { freezeReason, REASON_PREFIX } from '../core/reason.ts';
-import { objectiveKey, tierSeverity } from '../core/model.ts';
-import { burnAlertMessage, freezeMessage, overrideMessage, tierChangeMessage, tierChangeSeverity, unfreezeMessage } from '../core/messages.ts';
+import { objectiveKey } from '../core/model.ts';
+import { freezeMessage, overrideMessage, unfreezeMessage } from '../core/messages.ts';
+import { evaluateObjectives, ConcurrentUpdateError, type LedgerRunStats, type ObjectiveOutcome, type ObjectivesOptions } from './evaluate-objectives.ts';
+import { appendHistorySafely, errorText, forEachLimit } from './run-support.ts';
 
-export interface EvaluateOptions {
+export { ConcurrentUpdateError, type ObjectiveOutcome };
+
+export interface EvaluateOptions extends ObjectivesOptions {
   /** How long a transition re-enabled by a person in the console is honoured before freezing again (ms). */
   overrideHonourMs: number;
   /** How long one run may hold a notification while sending it (ms). @default 120000 */
   sendLeaseMs?: number;
-  /** Attempts at a conditional write before giving up on one record for this run. @default 5 */
-  maxWriteAttempts?: number;
-  /** Objectives recorded at once (each is a few DynamoDB round trips). @default 8 */
-  concurrency?: number;
-  /** How far behind now to stop judging data (ms), so half-published periods are not read as failures. @default 180000 */
-  dataLagMs?: number;
-  /** GetMetricData calls' worth of series fetched before assessing and dropping them (memory bound). @default 4 */
-  fetchChunkCalls?: number;
-}
-
-/** GetMetricData limits per call (the adapter batches by the same numbers). */
-const CALL_QUERIES = 500;
-const CALL_DATAPOINTS = 100_800;
-
-/**
- * Consecutive groups of objectives whose series fill at most `maxCalls` GetMetricData calls, packed the way
- * the adapter packs them, so chunking adds no partly filled calls. Four calls (the adapter's concurrency)
- * of up to 100,800 datapoints each bound the series held at once to about 60 MB.
- */
-function fetchChunks<T extends { plan?: ObjectivePlan }>(items: T[], maxCalls: number): { item: T; index: number }[][] {
-  const chunks: { item: T; index: number }[][] = [];
-  let current: { item: T; index: number }[] = [];
-  let calls = 0;
-  let queries = 0;
-  let points = 0;
-  const add = (n: number) => {
-    if (calls === 0 || queries + 1 > CALL_QUERIES || points + n > CALL_DATAPOINTS) {
-      calls++;
-      queries = 0;
-      points = 0;
-    }
-    queries++;
-    points += n;
-  };
-  items.forEach((item, index) => {
-    const sizes = (item.plan?.queries ?? []).map(({ query: q }) => Math.ceil((q.endMs - q.startMs) / (q.periodSeconds * 1000)));
-    sizes.forEach(add);
-    // An objective that would need one call more starts the next chunk (one larger than a chunk goes alone).
-    if (current.length > 0 && calls > maxCalls) {
-      chunks.push(current);
-      current = [];
-      calls = 0;
-      queries = 0;
-      points = 0;
-      sizes.forEach(add);
-    }
-    current.push({ item, index });
-  });
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-export interface ObjectiveOutcome {
-  contract: string;
-  objective: string;
-  status: ObjectiveState['status'];
-  tier: string | null;
-  previousTier: string | null;
-  remainingPct: number | null;
-  burnRates: Record<string, number>;
-  detail?: string;
 }
 
 export interface GateOutcome {
@@ -113,6 +46,8 @@ export interface EvaluationSummary {
   notificationsFailed: number;
   notificationsPending: number;
   errors: number;
+  /** What the run did to the objectives' ledgers (refreshes, rebuilds, reconciliations, chunks). */
+  ledger?: LedgerRunStats;
 }
 
 interface GateSpec {
@@ -124,8 +59,12 @@ interface GateSpec {
 
 const gateId = (pipeline: string, stage: string) => `${pipeline}/${stage}`;
 
+function tierByName(tiers: Contract['spec']['policy']['tiers'], name: string | null) {
+  return name === null ? null : (tiers.find((t) => t.name === name) ?? null);
+}
+
 export async function evaluate(ports: Ports, contracts: Contract[], options: EvaluateOptions): Promise<EvaluationSummary> {
-  const { clock, store, metrics } = ports;
+  const { clock, store } = ports;
   const log = ports.log ?? (() => undefined);
   const now = clock.now();
   const maxAttempts = options.maxWriteAttempts ?? 5;
@@ -140,68 +79,16 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
     errors: 0,
   };
 
-  // 1. Plan every series (what to fetch, at which period, over which range).
-  const plans: { contract: Contract; objective: Objective; plan?: ObjectivePlan; planError?: string }[] = [];
-  let seq = 0;
-  for (const contract of contracts) {
-    for (const objective of contract.spec.objectives) {
-      try {
-        plans.push({ contract, objective, plan: planObjective(contract, objective, now, `q${seq++}`, options.dataLagMs ?? DEFAULT_DATA_LAG_MS) });
-      } catch (err) {
-        plans.push({ contract, objective, planError: errorText(err) });
-      }
-    }
-  }
-  // 2. Fetch each series once, assess, decide, record: each objective contained, so one failure never
-  // stops the others. Series are fetched a chunk of objectives at a time and dropped once assessed, so
-  // memory stays bounded however many objectives there are (a 30-day series is 8,640 points).
-  const states = await store.getObjectiveStates(plans.map((p) => ({ contract: p.contract.metadata.name, objective: p.objective.name })));
-  const finalStates = new Map<string, ObjectiveState>();
-  const uncertain = new Set<string>();
-  // Objectives are independent: record them a few at a time (DynamoDB round trips dominate), keep order.
-  const outcomes: ObjectiveOutcome[] = new Array(plans.length);
-  for (const chunk of fetchChunks(plans, options.fetchChunkCalls ?? 4)) {
-    const results = await metrics.fetch(chunk.flatMap(({ item: p }) => p.plan?.queries.map((q) => q.query) ?? []));
-    await forEachLimit(chunk, options.concurrency ?? 8, async ({ item: p, index }) => {
-      const key = objectiveKey(p.contract.metadata.name, p.objective.name);
-      try {
-        const assessment: Assessment = p.plan ? assessObjective(p.contract, p.objective, p.plan, results) : { status: 'error', detail: p.planError ?? 'could not plan' };
-        const outcome = await recordObjective(ports, p.contract, p.objective, assessment, p.plan?.endMs, states.get(key), now, maxAttempts);
-        finalStates.set(key, outcome.state);
-        outcomes[index] = outcome.outcome;
-        if (outcome.changed) summary.tierChanges++;
-        if (assessment.status === 'ok') {
-          ports.telemetry?.budgetRemaining(p.contract.metadata.name, p.objective.name, assessment.remainingPct);
-          for (const [lb, rate] of Object.entries(assessment.burnRates)) ports.telemetry?.burnRate(p.contract.metadata.name, p.objective.name, lb, rate);
-        } else if (assessment.status === 'no-data') {
-          ports.telemetry?.noData(p.contract.metadata.name, p.objective.name);
-        } else {
-          summary.errors++;
-          log('warn', 'objective not evaluated', { contract: p.contract.metadata.name, objective: p.objective.name, detail: assessment.detail });
-        }
-      } catch (err) {
-        // The store failed for this objective: keep going with the others. What it holds is unknown now,
-        // so the gates keep whatever they had for it (never unfreeze on an error).
-        summary.errors++;
-        uncertain.add(key);
-        const prev = states.get(key);
-        outcomes[index] = {
-          contract: p.contract.metadata.name,
-          objective: p.objective.name,
-          status: 'error',
-          tier: prev?.tier ?? null,
-          previousTier: prev?.tier ?? null,
-          remainingPct: prev?.remainingPct ?? null,
-          burnRates: prev?.burnRates ?? {},
-          detail: errorText(err),
-        };
-          log('error', 'objective state could not be recorded', { contract: p.contract.metadata.name, objective: p.objective.name, error: errorText(err) });
-      }
-    });
-  }
-  summary.objectives.push(...outcomes);
+  // 1. The objectives: judged from their ledgers, each decision recorded with one conditional write.
+  const objectives = await evaluateObjectives(ports, contracts, now, options);
+  summary.objectives.push(...objectives.outcomes);
+  summary.tierChanges = objectives.tierChanges;
+  summary.errors += objectives.errors;
+  summary.ledger = objectives.ledger;
+  const finalStates = objectives.states;
+  const uncertain = objectives.uncertain;
 
-  // 3. Gates: who holds each one, then make CodePipeline agree.
+  // 2. Gates: who holds each one, then make CodePipeline agree.
   let overrides: Override[] | undefined;
   try {
     overrides = activeOverrides(await store.listOverrides(), now);
@@ -216,6 +103,10 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
     let known: GateState[] = [];
     try {
       known = await store.listGates();
+      // Gates frozen or held before the registry existed (an upgraded table) register as they are read.
+      const contractGates = await store.getGates([...specs.values()]);
+      const unregistered = contractGates.filter((g) => (g.disabledByUs || Object.keys(g.holders).length > 0) && !known.some((k) => k.pipeline === g.pipeline && k.stage === g.stage));
+      if (unregistered.length > 0) await store.registerGates(unregistered);
     } catch (err) {
       summary.errors++;
       log('error', 'gates could not be listed', { error: errorText(err) });
@@ -245,10 +136,10 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
     }
   }
 
-  // 4. Send what is pending, this run's and earlier runs' alike.
+  // 3. Send what is pending, this run's and earlier runs' alike.
   // Objectives' messages first (a tier change explains the freeze that follows), then the gates'.
-  const objectiveOutboxes = plans
-    .map((p) => finalStates.get(objectiveKey(p.contract.metadata.name, p.objective.name)))
+  const objectiveOutboxes = contracts
+    .flatMap((c) => c.spec.objectives.map((o) => finalStates.get(objectiveKey(c.metadata.name, o.name))))
     .filter((s): s is ObjectiveState => s !== undefined)
     .map((s) => ({ ref: { kind: 'objective', contract: s.contract, objective: s.objective } as RecordRef, outbox: s.outbox }));
   const gateOutboxes = gateStates.map((g) => ({ ref: { kind: 'gate', pipeline: g.pipeline, stage: g.stage } as RecordRef, outbox: g.outbox }));
@@ -260,141 +151,6 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
   summary.notificationsFailed = sent.failed;
   summary.notificationsPending = sent.pending;
   return summary;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Objectives
-
-interface RecordResult {
-  state: ObjectiveState;
-  outcome: ObjectiveOutcome;
-  changed: boolean;
-}
-
-function tierByName(tiers: Tier[], name: string | null): Tier | null {
-  return name === null ? null : (tiers.find((t) => t.name === name) ?? null);
-}
-
-/** Decides from `prev` and writes conditionally; on a lost race re-reads and decides again. */
-async function recordObjective(
-  ports: Ports,
-  contract: Contract,
-  objective: Objective,
-  assessment: Assessment,
-  dataThrough: number | undefined,
-  initial: ObjectiveState | undefined,
-  now: number,
-  maxAttempts: number,
-): Promise<RecordResult> {
-  const name = contract.metadata.name;
-  let prev = initial;
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    if (prev && assessment.status === 'ok' && dataThrough !== undefined && prev.status === 'ok' && (prev.dataThrough ?? -Infinity) >= dataThrough) {
-      // An overlapping or repeated run already judged this data: nothing to write, nothing to announce.
-      return { state: prev, changed: false, outcome: outcomeOf(prev, prev.tier) };
-    }
-    const built = nextObjectiveState(contract, objective, assessment, dataThrough, prev, now);
-    const expected = prev?.version ?? 0;
-    if (await ports.store.putObjectiveState(built.state, expected)) {
-      if (built.history.length) await appendHistorySafely(ports, built.history);
-      return { state: built.state, changed: built.changed, outcome: outcomeOf(built.state, prev?.tier ?? null) };
-    }
-    // Another run wrote first: decide again from what it recorded.
-    prev = (await ports.store.getObjectiveStates([{ contract: name, objective: objective.name }])).get(objectiveKey(name, objective.name));
-  }
-  throw new ConcurrentUpdateError(`state of ${name}/${objective.name} kept changing under ${maxAttempts} attempts; it is retried next run`);
-}
-
-function outcomeOf(state: ObjectiveState, previousTier: string | null): ObjectiveOutcome {
-  return {
-    contract: state.contract,
-    objective: state.objective,
-    status: state.status,
-    tier: state.tier,
-    previousTier,
-    remainingPct: state.remainingPct,
-    burnRates: state.burnRates,
-    ...(state.statusDetail ? { detail: state.statusDetail } : {}),
-  };
-}
-
-export class ConcurrentUpdateError extends Error {
-  override name = 'ConcurrentUpdateError';
-}
-
-function nextObjectiveState(
-  contract: Contract,
-  objective: Objective,
-  a: Assessment,
-  dataThrough: number | undefined,
-  prev: ObjectiveState | undefined,
-  now: number,
-): { state: ObjectiveState; history: HistoryEntry[]; changed: boolean } {
-  const name = contract.metadata.name;
-  const subject = `objective:${objectiveKey(name, objective.name)}`;
-  const version = (prev?.version ?? 0) + 1;
-  const base: ObjectiveState = {
-    contract: name,
-    objective: objective.name,
-    tier: prev?.tier ?? null,
-    tierSince: prev?.tierSince ?? now,
-    remainingPct: prev?.remainingPct ?? null,
-    burnRates: prev?.burnRates ?? {},
-    activeAlerts: prev?.activeAlerts ?? [],
-    status: a.status,
-    lastEvaluatedAt: now,
-    version,
-    outbox: { ...(prev?.outbox ?? {}) },
-    ...(prev?.dataThrough !== undefined ? { dataThrough: prev.dataThrough } : {}),
-  };
-  if (a.status !== 'ok') {
-    // No data or a failed fetch: the tier holds (never unfreeze on ignorance), and the reason is kept.
-    const state = { ...base, statusDetail: a.detail };
-    return { state, history: [{ subject, at: now, type: a.status === 'error' ? 'error' : 'no-data', detail: { detail: a.detail, tier: base.tier } }], changed: false };
-  }
-  const policy = contract.spec.policy;
-  const previousTier = tierByName(policy.tiers, prev?.tier ?? null);
-  const tier = decideTier(policy.tiers, previousTier?.name ?? null, a.remainingPct, policy.recoveryMargin);
-  const changed = previousTier?.name !== tier.name;
-  const state: ObjectiveState = {
-    ...base,
-    tier: tier.name,
-    tierSince: changed ? now : base.tierSince,
-    remainingPct: a.remainingPct,
-    burnRates: a.burnRates,
-    activeAlerts: a.firing.map((r) => r.id),
-    ...(dataThrough !== undefined ? { dataThrough } : {}),
-  };
-  const history: HistoryEntry[] = [
-    { subject, at: now, type: 'evaluation', detail: { remainingPct: a.remainingPct, burnRates: a.burnRates, tier: tier.name, events: a.events, badEvents: a.badEvents } },
-  ];
-  const notes: OutboundMessage[] = [];
-  // The first evaluation of an objective announces only a tier worse than the best one.
-  const announceChange = changed && (previousTier !== null || policy.tiers[0]?.name !== tier.name);
-  if (announceChange) {
-    const freezes = contract.spec.gates.filter((g) => gateFrozenBy(tier, g)).map((g) => gateId(g.pipeline, g.stage));
-    const severity = tierChangeSeverity(policy.tiers, previousTier, tier, tierSeverity(tier));
-    notes.push(tierChangeMessage({ contract, objective, from: previousTier, to: tier, assessment: a, atMs: now, freezes }, severity));
-  }
-  if (changed) history.push({ subject, at: now, type: 'tier-change', detail: { from: previousTier?.name ?? null, to: tier.name, remainingPct: a.remainingPct } });
-  const before = new Set(prev?.activeAlerts ?? []);
-  // Rules come most urgent first (page-fast, page-slow, ticket). A rule that starts while a more urgent one
-  // is firing is recorded but not announced: one outage, one page, not a page, a page and a ticket.
-  a.firing.forEach((rule, i) => {
-    if (before.has(rule.id)) return;
-    const covered = i > 0;
-    const alsoStarting = a.firing.slice(i + 1).filter((r) => !before.has(r.id)).map((r) => r.id);
-    if (!covered) notes.push(burnAlertMessage(contract, objective, rule, a, tier.name, now, alsoStarting));
-    history.push({ subject, at: now, type: 'burn-alert', detail: { alert: rule.id, severity: rule.severity, factor: rule.factor, burnRates: a.burnRates, announced: !covered } });
-  });
-  for (const id of before) {
-    if (!state.activeAlerts.includes(id)) history.push({ subject, at: now, type: 'burn-alert-cleared', detail: { alert: id } });
-  }
-  notes.forEach((message, i) => {
-    const id = `v${version}-${i}`;
-    state.outbox[id] = { id, createdAt: now, message, attempts: 0 };
-  });
-  return { state, history, changed };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -617,30 +373,4 @@ async function drainOutboxes(
 
 function subjectOf(ref: RecordRef): string {
   return ref.kind === 'objective' ? `objective:${objectiveKey(ref.contract, ref.objective)}` : `gate:${gateId(ref.pipeline, ref.stage)}`;
-}
-
-/** History is the audit trail, but a failed append must not undo an action already taken: log it. */
-async function appendHistorySafely(ports: Ports, entries: HistoryEntry[]): Promise<void> {
-  try {
-    await ports.store.appendHistory(entries);
-  } catch (err) {
-    ports.log?.('error', 'history could not be appended', { error: errorText(err), entries: entries.length });
-  }
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await fn(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }

@@ -5,29 +5,34 @@ import type { Contract } from '../core/contract.ts';
 import type { Ports } from '../ports.ts';
 import { buildReport, reportMessage, type Report } from '../core/report.ts';
 import { objectiveKey } from '../core/model.ts';
-import { DAY_MS, HOUR_MS } from '../core/duration.ts';
+import { DAY_MS } from '../core/duration.ts';
+import { utcDay } from '../core/objective.ts';
 import { activeOverrides } from './override.ts';
-
-/** How far before "a week ago" to look for the evaluation that stands for it (runs every few minutes). */
-const WEEK_AGO_SLACK_MS = 6 * HOUR_MS;
 
 export async function sendWeeklyReport(ports: Pick<Ports, 'store' | 'notifier' | 'clock'>, contracts: Contract[]): Promise<Report> {
   const now = ports.clock.now();
-  const [states, gates, overrides] = await Promise.all([ports.store.listObjectiveStates(), ports.store.listGates(), ports.store.listOverrides()]);
+  const keys = contracts.flatMap((c) => c.spec.objectives.map((o) => ({ contract: c.metadata.name, objective: o.name })));
+  const gateRefs = contracts.flatMap((c) => c.spec.gates);
+  const [states, contractGates, registered, overrides] = await Promise.all([
+    ports.store.getObjectiveStates(keys),
+    ports.store.getGates(gateRefs),
+    ports.store.listGates(),
+    ports.store.listOverrides(),
+  ]);
+  const gates = [...new Map([...contractGates, ...registered].map((g) => [`${g.pipeline}#${g.stage}`, g])).values()];
+  // Remaining a week ago: the daily summary of the UTC day a week back (its last evaluation).
+  const weekAgoDay = utcDay(now - 7 * DAY_MS);
   const weekAgo = new Map<string, number>();
-  const weekAgoMs = now - 7 * DAY_MS;
-  for (const c of contracts) {
-    for (const o of c.spec.objectives) {
-      const key = objectiveKey(c.metadata.name, o.name);
-      const entries = await ports.store.queryHistory(`objective:${key}`, weekAgoMs - WEEK_AGO_SLACK_MS, weekAgoMs + 1);
-      const last = entries.filter((e) => e.type === 'evaluation' && typeof e.detail.remainingPct === 'number').at(-1);
-      if (last) weekAgo.set(key, last.detail.remainingPct as number);
-    }
-  }
+  await Promise.all(
+    keys.map(async (k) => {
+      const [d] = await ports.store.queryDailySummaries(k.contract, k.objective, weekAgoDay, weekAgoDay);
+      if (d && d.remainingPct !== null) weekAgo.set(objectiveKey(k.contract, k.objective), d.remainingPct);
+    }),
+  );
   const report = buildReport({
     nowMs: now,
     contracts,
-    states,
+    states: [...states.values()],
     weekAgoRemainingPct: weekAgo,
     gates,
     overrides: activeOverrides(overrides, now),

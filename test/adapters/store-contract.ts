@@ -139,7 +139,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await readObjective(store)).toMatchObject({ activeAlerts: ['page-1h'], burnRates: { '5m': 0.5 } });
       });
 
-      it('gets several by key (missing ones absent) and lists only objective states, ordered by key', async () => {
+      it('gets several by key (missing ones absent), other records aside', async () => {
         const store = await makeStore();
         await store.putObjectiveState(objectiveState({ contract: 'search', objective: 'latency' }), 0);
         await store.putObjectiveState(objectiveState({ contract: 'checkout', objective: 'latency' }), 0);
@@ -156,9 +156,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         ]);
         expect([...got.keys()].sort()).toEqual(['checkout#availability', 'search#latency']);
         expect(got.get('search#latency')).toMatchObject({ contract: 'search', objective: 'latency' });
-
-        const listed = await store.listObjectiveStates();
-        expect(listed.map((s) => `${s.contract}#${s.objective}`)).toEqual(['checkout#availability', 'checkout#latency', 'search#latency']);
       });
     });
 
@@ -184,17 +181,32 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await store.getGate('shop-web', 'Production'))?.holders).toEqual({ [`c#${winner}`]: winner });
       });
 
-      it('lists gates only, ordered by pipeline and stage', async () => {
+      it('lists the gates ever frozen or held (registered by their writes), ordered by pipeline and stage', async () => {
         const store = await makeStore();
         await store.putGate(gateState({ pipeline: 'shop-web', stage: 'Staging' }), 0);
         await store.putGate(gateState({ pipeline: 'shop-payments' }), 0);
         await store.putGate(gateState(), 0);
+        // Never frozen nor held: found by key, not listed.
+        await store.putGate(gateState({ pipeline: 'quiet', holders: {}, disabledByUs: false }), 0);
         await store.putObjectiveState(objectiveState(), 0);
         expect((await store.listGates()).map((g) => `${g.pipeline}/${g.stage}`)).toEqual([
           'shop-payments/Production',
           'shop-web/Production',
           'shop-web/Staging',
         ]);
+        // A released gate stays registered: it is how a gate that left the contracts is still found.
+        await store.putGate(gateState({ version: 2, holders: {}, disabledByUs: false }), 1);
+        expect((await store.listGates()).map((g) => `${g.pipeline}/${g.stage}`)).toContain('shop-web/Production');
+        expect((await store.getGates([{ pipeline: 'quiet', stage: 'Production' }, { pipeline: 'nope', stage: 'x' }])).map((g) => g.pipeline)).toEqual(['quiet']);
+      });
+
+      it('registers gates explicitly (an upgraded table), idempotently', async () => {
+        const store = await makeStore();
+        await store.putGate(gateState({ holders: {}, disabledByUs: false }), 0);
+        expect(await store.listGates()).toEqual([]);
+        await store.registerGates([{ pipeline: 'shop-web', stage: 'Production' }]);
+        await store.registerGates([{ pipeline: 'shop-web', stage: 'Production' }]);
+        expect((await store.listGates()).map((g) => g.pipeline)).toEqual(['shop-web']);
       });
     });
 
@@ -257,7 +269,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.completeNotification(ref, 'n1');
         await store.releaseNotification(ref, 'n1', 'boom');
         expect(await read(store)).toBeUndefined();
-        expect(ref.kind === 'objective' ? await store.listObjectiveStates() : await store.listGates()).toEqual([]);
+        expect(ref.kind === 'objective' ? [...(await store.getObjectiveStates([{ contract: 'checkout', objective: 'availability' }])).values()] : await store.getGates([{ pipeline: 'shop-web', stage: 'Production' }])).toEqual([]);
       });
 
       it('releases: counts the attempt, keeps the error, frees the claim, bumps the version', async () => {

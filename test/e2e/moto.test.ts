@@ -208,7 +208,8 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     // moto's server gunzips a request twice (its WSGI wrapper, then its response layer), so the SDK's gzip of
     // PutMetricData bodies over 10 KiB fails there with BadGzipFile: send them uncompressed.
     const cw = new CloudWatchClient({ ...config, disableRequestCompression: true });
-    lastMinute = Math.floor(Date.now() / MIN) * MIN - MIN;
+    // The data ends on a 5-minute boundary: the budget window ends at the last whole 5-minute period.
+    lastMinute = Math.floor(Date.now() / (5 * MIN)) * 5 * MIN - MIN;
     // 30 s into the minute after the data, plus the evaluator's data lag (it judges data up to now - lag).
     T1 = lastMinute + MIN + 30_000 + DEFAULT_DATA_LAG_MS;
     const data: MetricDatum[] = [];
@@ -302,7 +303,8 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     // The contract without data: no-data, no tier, no freeze; it did not stop checkout.
     expect(states.get('search#availability')).toMatchObject({ status: 'no-data', tier: null, remainingPct: null, version: 1, outbox: {} });
     expect(states.get('search#availability')?.statusDetail).toMatch(/no datapoints/);
-    expect((await store.queryHistory('objective:search#availability', 0, T1 + HOUR)).map((h) => h.type)).toEqual(['no-data']);
+    // History keeps events, not runs: one status change into no-data.
+    expect((await store.queryHistory('objective:search#availability', 0, T1 + HOUR)).map((h) => [h.type, h.detail.to])).toEqual([['status', 'no-data']]);
 
     // CodePipeline: exactly the two gates of checkout, Inbound, with the reason the console shows.
     const iso = new Date(T1).toISOString();
@@ -392,8 +394,8 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     ]);
     // Same last complete minute as run 1: checkout's record is left exactly as run 1 left it.
     expect(states.get('checkout#availability')).toMatchObject({ tier: 'exhausted', version: 5, lastEvaluatedAt: T1, outbox: {} });
-    // No data is recorded every run (the reason stays visible), never turning into a tier.
-    expect(states.get('search#availability')).toMatchObject({ status: 'no-data', tier: null, version: 2, lastEvaluatedAt: T1 + 20_000 });
+    // The contract without data was judged up to the same minute too: its record stays as run 1 left it.
+    expect(states.get('search#availability')).toMatchObject({ status: 'no-data', tier: null, version: 1, lastEvaluatedAt: T1 });
     expect(emf.find((d) => 'Heartbeat' in d)).toMatchObject({ Heartbeat: 1, EvaluationErrors: 0, TierChanges: 0 });
   });
 
@@ -418,9 +420,11 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     expect(state!.burnRates['1h']).toBeCloseTo(BAD / 5_500 / 0.01, 6);
     expect([...state!.activeAlerts].sort()).toEqual(['page-slow', 'ticket']);
     const history = await store.queryHistory('objective:checkout#availability', T3, T3 + 1);
-    expect(history.map((h) => h.type)).toEqual(['evaluation', 'burn-alert-cleared']);
-    expect(history[1]?.detail).toEqual({ alert: 'page-fast' });
-    expect(states.get('search#availability')).toMatchObject({ status: 'no-data', tier: null, version: 3 });
+    // No item per run: only the alert that stopped firing is an event.
+    expect(history.map((h) => h.type)).toEqual(['burn-alert-cleared']);
+    expect(history[0]?.detail).toEqual({ alert: 'page-fast' });
+    // No data is recorded every run with new minutes (the reason stays visible), never turning into a tier.
+    expect(states.get('search#availability')).toMatchObject({ status: 'no-data', tier: null, version: 2 });
     expect(emf.find((d) => 'Heartbeat' in d)).toMatchObject({ Heartbeat: 1, EvaluationErrors: 0, TierChanges: 0 });
   });
 });

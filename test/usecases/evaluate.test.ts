@@ -92,9 +92,10 @@ describe('evaluate: a budget burnt through every tier and recovered', () => {
     let s = await evaluate(w.ports, [contract], OPTIONS);
     expect(s.objectives[0]?.remainingPct).toBeCloseTo(100 * (1 - 760 / 1440), 6);
     expect(s.objectives[0]?.tier).toBe('warning');
-    // The first burst rolls out (data is judged up to now - 3 min): 660/1440 -> 54.2 % left, above 50
+    // The first burst rolls out (the window ends at the last whole 5-minute period before now - 3 min, so at
+    // T0 + 1 d + 18 m it starts at T0 + 15 m): 660/1440 -> 54.2 % left, above 50
     // but not above 50 + 5: warning holds.
-    w.clock.set(T0 + DAY + 14 * MIN);
+    w.clock.set(T0 + DAY + 18 * MIN);
     s = await evaluate(w.ports, [contract], OPTIONS);
     expect(s.objectives[0]?.remainingPct).toBeCloseTo(100 * (1 - 660 / 1440), 6);
     expect(s.objectives[0]?.tier).toBe('warning');
