@@ -274,6 +274,20 @@ export class MemoryStore implements StorePort {
     return [...this.catalog.keys()].sort().map((k) => copy(this.catalog.get(k) as CatalogEntry));
   }
 
+  /**
+   * Loses an objective's aggregates, as a restore, a manual deletion or an expiry would: `ledger` drops the
+   * summary from its state, `chunks` deletes its chunks (the summary then points at nothing). For tests.
+   */
+  forgetLedger(contract: string, objective: string, what: 'ledger' | 'chunks'): void {
+    const key = objectiveKey(contract, objective);
+    if (what === 'ledger') {
+      const state = this.objectives.get(key);
+      if (state) delete state.ledger;
+      return;
+    }
+    for (const k of [...this.chunks.keys()]) if (k.startsWith(`${key}|`)) this.chunks.delete(k);
+  }
+
   /** Items whose lifetime has not ended at `nowMs`, by kind: what DynamoDB would hold once TTL has caught up. */
   census(nowMs: number): StoreCensus {
     const out: StoreCensus = { objectives: 0, gates: 0, overrides: 0, history: 0, hourChunks: 0, dayChunks: 0, dailySummaries: 0, catalog: 0 };
