@@ -22,9 +22,31 @@ export interface TrafficModel {
   /** Requests per minute for each contract. @default 1000 */
   requestsPerMinute?: number;
   incidents: Incident[];
+  /**
+   * Latency of every request (ms): fast ones take `fastMs`, slow ones (an incident's slowRatio) `slowMs`.
+   * TC(:x) counts the requests whose latency, in the metric's own unit, is at or under x, as CloudWatch does.
+   * @default { fastMs: 120, slowMs: 2500 }
+   */
+  latency?: { fastMs: number; slowMs: number };
+  /**
+   * The unit each latency metric is really published in, by metric name (ALB TargetResponseTime: seconds; API
+   * Gateway Latency: milliseconds). @default the unit the contract declares
+   */
+  publishedUnits?: Record<string, 'seconds' | 'milliseconds'>;
 }
 
-type Role = { contract: string; kind: 'requests' | 'good' | 'bad' | 'fast' | 'canary' };
+type Role = { contract: string; kind: 'requests' | 'good' | 'bad' | 'fast' | 'canary'; unit?: 'seconds' | 'milliseconds' };
+
+export class SyntheticQueryError extends Error {
+  override name = 'SyntheticQueryError';
+}
+
+/** The x of `TC(:x)` (count of values at or under x); any other TC form is refused rather than guessed. */
+function tcUpperBound(stat: string): number {
+  const m = /^TC\(:(-?\d+(?:\.\d+)?)\)$/.exec(stat);
+  if (!m) throw new SyntheticQueryError(`synthetic CloudWatch answers TC(:x) only, got ${stat}`);
+  return Number(m[1]);
+}
 
 function seriesKey(namespace: string, metric: string, dimensions: Record<string, string>, stat: string): string {
   const dims = Object.entries(dimensions)
@@ -49,7 +71,7 @@ function roles(contracts: Contract[]): Map<string, Role> {
       if (latency) {
         const m = latency.metric;
         map.set(seriesKey(m.namespace, m.metric, m.dimensions, 'SampleCount'), { contract, kind: 'requests' });
-        map.set(`${seriesKey(m.namespace, m.metric, m.dimensions, 'TC')}`, { contract, kind: 'fast' });
+        map.set(`${seriesKey(m.namespace, m.metric, m.dimensions, 'TC')}`, { contract, kind: 'fast', unit: m.unit });
       }
       if (timeslice) {
         const m = timeslice.metric;
@@ -64,6 +86,7 @@ function roles(contracts: Contract[]): Map<string, Role> {
 export function syntheticSeries(contracts: Contract[], model: TrafficModel): (q: MetricQuery) => Datapoint[] {
   const map = roles(contracts);
   const rpm = model.requestsPerMinute ?? 1000;
+  const latency = model.latency ?? { fastMs: 120, slowMs: 2500 };
   return (q) => {
     const stat = q.stat.startsWith('TC(') ? 'TC' : q.stat;
     const role = map.get(seriesKey(q.namespace, q.metricName, q.dimensions, stat));
@@ -86,12 +109,16 @@ export function syntheticSeries(contracts: Contract[], model: TrafficModel): (q:
       }
       errors = Math.min(1, errors);
       slow = Math.min(1, slow);
-      const value =
-        role.kind === 'requests' ? requests
-        : role.kind === 'good' ? requests * (1 - errors)
-        : role.kind === 'bad' ? requests * errors
-        : role.kind === 'fast' ? requests * (1 - slow)
-        : down ? 0 : 100;
+      let value: number;
+      if (role.kind === 'fast') {
+        // Requests at or under the threshold, the threshold read in the metric's unit.
+        const bound = tcUpperBound(q.stat);
+        const unit = model.publishedUnits?.[q.metricName] ?? role.unit;
+        const inUnit = (ms: number) => (unit === 'milliseconds' ? ms : ms / 1000);
+        value = (inUnit(latency.fastMs) <= bound ? requests * (1 - slow) : 0) + (inUnit(latency.slowMs) <= bound ? requests * slow : 0);
+      } else {
+        value = role.kind === 'requests' ? requests : role.kind === 'good' ? requests * (1 - errors) : role.kind === 'bad' ? requests * errors : down ? 0 : 100;
+      }
       points.push({ t, v: value });
     }
     return points;

@@ -325,6 +325,53 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('ledger chunks, daily summaries, catalog', () => {
+      it('puts and gets chunks by reference across objectives; absent ones left out; a put replaces', async () => {
+        const store = await makeStore();
+        const chunk = (id: string, v: number) => ({ id, startMs: T0, periodMs: 60_000, good: [v, 0, v], total: [v, 1, v] });
+        await store.putChunks([
+          { contract: 'checkout', objective: 'availability', chunk: chunk('H2026-11-20T14', 1) },
+          { contract: 'checkout', objective: 'latency', chunk: chunk('H2026-11-20T14', 2) },
+        ]);
+        await store.putChunks([{ contract: 'checkout', objective: 'availability', chunk: chunk('H2026-11-20T14', 3) }]);
+        const got = await store.getChunks([
+          { contract: 'checkout', objective: 'availability', id: 'H2026-11-20T14' },
+          { contract: 'checkout', objective: 'latency', id: 'H2026-11-20T14' },
+          { contract: 'checkout', objective: 'latency', id: 'D2026-11-19' },
+        ]);
+        expect([...got.keys()].sort()).toEqual(['checkout#availability|H2026-11-20T14', 'checkout#latency|H2026-11-20T14']);
+        expect(got.get('checkout#availability|H2026-11-20T14')).toEqual(chunk('H2026-11-20T14', 3));
+      });
+
+      it('writes daily summaries and reads a range of days, oldest first', async () => {
+        const store = await makeStore();
+        const day = (d: string, remainingPct: number) => ({
+          contract: 'checkout',
+          objective: 'availability',
+          day: d,
+          remainingPct,
+          minRemainingPct: remainingPct - 1,
+          tier: 'healthy',
+          status: 'ok' as const,
+          burnRates: { '1h': 0.5 },
+          tierChanges: 0,
+          alertsStarted: 0,
+          lastEvaluatedAt: T0,
+        });
+        await store.putDailySummaries([day('2026-11-19', 90), day('2026-11-17', 95), day('2026-11-18', 93)]);
+        expect((await store.queryDailySummaries('checkout', 'availability', '2026-11-18', '2026-11-19')).map((d) => d.remainingPct)).toEqual([93, 90]);
+        expect(await store.queryDailySummaries('checkout', 'latency', '2026-11-01', '2026-11-30')).toEqual([]);
+      });
+
+      it('keeps one catalog entry per contract, listed by name', async () => {
+        const store = await makeStore();
+        const entry = (contract: string, hash: string) => ({ contract, hash, updatedAt: T0, definition: { metadata: { name: contract } } as never });
+        await store.putCatalog([entry('search', 'a'), entry('checkout', 'b')]);
+        await store.putCatalog([entry('search', 'c')]);
+        expect((await store.listCatalog()).map((e) => `${e.contract}:${e.hash}`)).toEqual(['checkout:b', 'search:c']);
+      });
+    });
+
     describe('history', () => {
       it('appends more than 25 entries (several batches) and reads a range oldest first, from inclusive, to exclusive', async () => {
         const store = await makeStore();

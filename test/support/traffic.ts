@@ -11,6 +11,8 @@ export class Traffic {
   readonly bursts = new Map<number, number>();
   /** When set, every series returns nothing (an idle or broken publisher). */
   silent = false;
+  /** Latency of every request, in the latency metric's own unit: TC(:x) counts requests at or under x. */
+  latency = 0.1;
   /** Metric names whose queries fail as CloudWatch would per series. */
   readonly failing = new Map<string, Error>();
 
@@ -27,7 +29,8 @@ export class Traffic {
 
   private badBetween(fromMs: number, toMs: number): number {
     let bad = 0;
-    for (const [t, n] of this.bursts) if (t >= fromMs && t < toMs) bad += n;
+    // Minute by minute through the range (bursts sit on minute starts): cheap however many bursts there are.
+    for (let t = Math.ceil(fromMs / 60_000) * 60_000; t < toMs; t += 60_000) bad += this.bursts.get(t) ?? 0;
     return bad;
   }
 
@@ -40,7 +43,13 @@ export class Traffic {
     const points: Datapoint[] = [];
     for (let t = q.startMs; t < q.endMs; t += periodMs) {
       const bad = Math.min(perPeriod, this.badBetween(t, t + periodMs));
-      const v = q.metricName === 'RequestCount' ? perPeriod : q.metricName.includes('5XX') ? bad : perPeriod - bad;
+      const tc = /^TC\(:(-?\d+(?:\.\d+)?)\)$/.exec(q.stat);
+      if (q.stat.startsWith('TC(') && !tc) throw new Error(`Traffic answers TC(:x) only, got ${q.stat}`);
+      if (tc) {
+        points.push({ t, v: this.latency <= Number(tc[1]) ? perPeriod : 0 });
+        continue;
+      }
+      const v = q.metricName === 'RequestCount' || q.stat === 'SampleCount' ? perPeriod : q.metricName.includes('5XX') ? bad : perPeriod - bad;
       points.push({ t, v });
     }
     return points;
