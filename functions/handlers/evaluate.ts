@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { evaluate, type EvaluationSummary } from '../usecases/evaluate.ts';
 import { awsPorts } from '../runtime/aws.ts';
-import { bundledContracts, minutesEnv } from '../runtime/config.ts';
+import { bundledContracts, minutesEnv, evaluatorOptionsFromEnv } from '../runtime/config.ts';
 import { PowertoolsTelemetry } from '../adapters/powertools.ts';
 
 const logger = new Logger();
@@ -15,10 +15,10 @@ const metrics = new Metrics();
 const telemetry = new PowertoolsTelemetry(metrics);
 const contracts = bundledContracts();
 const ports = awsPorts({ telemetry, logger });
-const overrideHonourMs = minutesEnv('OVERRIDE_HONOUR_MINUTES', 240);
+const options = { overrideHonourMs: minutesEnv('OVERRIDE_HONOUR_MINUTES', 240), ...evaluatorOptionsFromEnv() };
 
 export const handler = async (): Promise<Omit<EvaluationSummary, 'objectives'> & { objectives: number }> => {
-  const summary = await evaluate(ports, contracts, { overrideHonourMs });
+  const summary = await evaluate(ports, contracts, options);
   telemetry.runCompleted(summary);
   // Only what changed or failed: a line per objective would outgrow a log event (256 KB) at scale.
   const notable = summary.objectives.filter((o) => o.status !== 'ok' || o.tier !== o.previousTier);

@@ -46,3 +46,25 @@ export function bundledContracts(env: NodeJS.ProcessEnv = process.env): Contract
   if (!Array.isArray(parsed)) throw new ConfigurationError('the bundled contracts must be a JSON array of validated contracts');
   return parsed as Contract[];
 }
+
+/**
+ * Evaluator tuning from the environment the construct sets: PUBLISH_BURN_RATES=true publishes burn rates for
+ * every objective (3 more custom metrics each); REBUILD_DATAPOINTS caps what one run may read to rebuild and
+ * reconcile ledgers; REREAD_MARGIN_MINUTES is the re-read margin for late data.
+ */
+export function evaluatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): { publishBurnRates?: boolean; rebuildDatapoints?: number; rereadMarginMs?: number } {
+  const out: { publishBurnRates?: boolean; rebuildDatapoints?: number; rereadMarginMs?: number } = {};
+  const publish = env.PUBLISH_BURN_RATES;
+  if (publish !== undefined && publish !== '') {
+    if (publish !== 'true' && publish !== 'false') throw new ConfigurationError(`PUBLISH_BURN_RATES must be true or false, got "${publish}"`);
+    out.publishBurnRates = publish === 'true';
+  }
+  const budget = env.REBUILD_DATAPOINTS;
+  if (budget !== undefined && budget !== '') {
+    const n = Number(budget);
+    if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`REBUILD_DATAPOINTS must be a whole number of datapoints, got "${budget}"`);
+    out.rebuildDatapoints = n;
+  }
+  if (env.REREAD_MARGIN_MINUTES !== undefined && env.REREAD_MARGIN_MINUTES !== '') out.rereadMarginMs = minutesEnv('REREAD_MARGIN_MINUTES', 15, env);
+  return out;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bundledContracts, ConfigurationError, daysEnv, minutesEnv, requireEnv } from '../../functions/runtime/config.ts';
+import { bundledContracts, ConfigurationError, daysEnv, evaluatorOptionsFromEnv, minutesEnv, requireEnv } from '../../functions/runtime/config.ts';
 import { checkout } from '../support/contracts.ts';
 
 describe('Lambda configuration', () => {
@@ -19,5 +19,16 @@ describe('Lambda configuration', () => {
     expect(() => daysEnv('D', 400, { D: '1.5' })).toThrow(/whole number of days/);
     expect(requireEnv('T', { T: 'slo' })).toBe('slo');
     expect(() => requireEnv('TABLE_NAME', {})).toThrow(/TABLE_NAME is not set/);
+  });
+
+  it('reads evaluator tuning (burn-rate metrics opt-in, rebuild budget, re-read margin) and rejects nonsense', () => {
+    expect(evaluatorOptionsFromEnv({})).toEqual({});
+    expect(evaluatorOptionsFromEnv({ PUBLISH_BURN_RATES: 'true', REBUILD_DATAPOINTS: '500000', REREAD_MARGIN_MINUTES: '20' })).toEqual({
+      publishBurnRates: true,
+      rebuildDatapoints: 500_000,
+      rereadMarginMs: 20 * 60_000,
+    });
+    expect(() => evaluatorOptionsFromEnv({ PUBLISH_BURN_RATES: 'yes' })).toThrow(/true or false/);
+    expect(() => evaluatorOptionsFromEnv({ REBUILD_DATAPOINTS: '1.5' })).toThrow(/whole number/);
   });
 });
