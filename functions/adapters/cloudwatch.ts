@@ -2,11 +2,12 @@
  * MetricsPort on CloudWatch GetMetricData (the only importer of the CloudWatch SDK).
  *
  * Batching: one call carries one StartTime/EndTime, so queries are grouped by (startMs, endMs); each group
- * is packed into calls of at most 500 queries and at most the call's datapoint cap, where a query's
- * datapoints are ceil((endMs - startMs) / 1000 / periodSeconds). The cap is 100,800 (the API's limit)
- * lowered to this adapter's per-second share of the call's quota tier, so that one call never spends more
- * than a second of the share (see Pacing). Every call sends the cap as MaxDatapoints, so a single query
- * above it (it goes alone in its call) is paged by CloudWatch through NextToken in pages within the cap.
+ * is packed into calls of at most 500 queries and at most the datapoint cap, where a query's datapoints are
+ * ceil((endMs - startMs) / 1000 / periodSeconds). The cap is 100,800 (the API's limit) lowered to one second
+ * of the adapter's share of the smaller tier (45,000 at the default share of 90,000/s), so that one call
+ * never spends more than a second of its tier's share (see Pacing). Every call sends the cap as
+ * MaxDatapoints, so a single query above it (it goes alone in its call) is paged by CloudWatch through
+ * NextToken in pages within the cap.
  * Pages are followed until NextToken is absent and merged per query.
  *
  * Quotas (GetMetricData, per account and Region, shared with every dashboard, alarm-less script and tool
@@ -79,18 +80,11 @@ export const DEFAULT_QUOTA_SHARE = 0.5;
 /** A call whose StartTime is more than this far before now (ms) is in the older (90,000/s) tier. */
 export const RECENT_TIER_MS = 3 * 3_600_000;
 
-/**
- * Batches are planned once per fetch, but sent later (after waiting for tokens): a StartTime within this
- * margin (ms) of the 3-hour boundary is planned with the older tier's smaller cap, so a call cannot cross
- * into the older tier while it waits and then carry more datapoints than that tier's share.
- */
-export const TIER_PLANNING_MARGIN_MS = 5 * 60_000;
-
 export type QuotaTier = 'recent' | 'older';
 
-/** The tier a call falls in: by its StartTime's age at `nowMs`, older when more than 3 h (less the margin) back. */
-export function tierOf(startMs: number, nowMs: number, marginMs = 0): QuotaTier {
-  return nowMs - startMs > RECENT_TIER_MS - marginMs ? 'older' : 'recent';
+/** The tier a call falls in: by its StartTime's age at `nowMs`, older when more than 3 hours back. */
+export function tierOf(startMs: number, nowMs: number): QuotaTier {
+  return nowMs - startMs > RECENT_TIER_MS ? 'older' : 'recent';
 }
 
 /**
@@ -186,9 +180,30 @@ export interface GetMetricDataClient {
   send(command: GetMetricDataCommand): Promise<GetMetricDataCommandOutput>;
 }
 
-/** Datapoints a query asks for: whole periods in [startMs, endMs). */
-export function datapointsOf(q: MetricQuery): number {
-  return Math.ceil((q.endMs - q.startMs) / 1000 / q.periodSeconds);
+/**
+ * A fetch plans its calls once, then may wait before sending them: ages are judged this much later (ms) when
+ * rounding StartTime, so a StartTime crossing the 15- or 63-day line meanwhile is not under-counted (a Lambda
+ * runs at most 15 minutes).
+ */
+export const ROUNDING_MARGIN_MS = 15 * 60_000;
+
+/**
+ * StartTime as CloudWatch uses it: rounded down to the minute when less than 15 days old, to 5 minutes
+ * between 15 and 63 days, to the hour beyond (API reference, GetMetricData StartTime).
+ */
+export function cloudWatchStart(startMs: number, ageMs: number): number {
+  const unit = ageMs > 63 * 86_400_000 ? 3_600_000 : ageMs > 15 * 86_400_000 ? 300_000 : 60_000;
+  return Math.floor(startMs / unit) * unit;
+}
+
+/**
+ * Datapoints a query asks for: whole periods in [startMs, endMs). Given `nowMs`, counted from StartTime as
+ * CloudWatch rounds it (with the ROUNDING_MARGIN_MS margin: never fewer than CloudWatch will count), since
+ * that is what the datapoint quotas are charged.
+ */
+export function datapointsOf(q: MetricQuery, nowMs?: number): number {
+  const start = nowMs === undefined ? q.startMs : cloudWatchStart(q.startMs, nowMs + ROUNDING_MARGIN_MS - q.startMs);
+  return Math.ceil((q.endMs - start) / 1000 / q.periodSeconds);
 }
 
 /** One GetMetricData call (plus its pages): queries sharing a time range, within both limits. */
@@ -197,14 +212,18 @@ export interface Batch {
   endMs: number;
   /** Datapoints this call may carry per page (sent as MaxDatapoints). */
   maxDatapoints: number;
+  /** Datapoints its queries ask for in all (datapointsOf, as planned). */
+  datapoints: number;
   queries: { apiId: string; query: MetricQuery }[];
 }
 
 /**
- * Packs queries into batches: grouped by time range, then greedily filled up to 500 queries and the
- * group's datapoint cap (`capOf` its first query; default 100,800). A query above the cap goes alone.
+ * Packs queries into batches: grouped by time range, then greedily filled up to 500 queries and
+ * `maxDatapointsPerCall` (default 100,800), counting datapoints as datapointsOf(query, nowMs). A query above
+ * the cap goes alone.
  */
-export function planBatches(queries: MetricQuery[], capOf: (q: MetricQuery) => number = () => MAX_DATAPOINTS_PER_CALL): Batch[] {
+export function planBatches(queries: MetricQuery[], maxDatapointsPerCall: number = MAX_DATAPOINTS_PER_CALL, nowMs?: number): Batch[] {
+  const maxDatapoints = Math.max(1, Math.min(MAX_DATAPOINTS_PER_CALL, Math.floor(maxDatapointsPerCall)));
   const groups = new Map<string, { apiId: string; query: MetricQuery }[]>();
   queries.forEach((query, i) => {
     const key = `${query.startMs}/${query.endMs}`;
@@ -216,18 +235,15 @@ export function planBatches(queries: MetricQuery[], capOf: (q: MetricQuery) => n
   const batches: Batch[] = [];
   for (const group of groups.values()) {
     const { startMs, endMs } = group[0]!.query;
-    const maxDatapoints = Math.max(1, Math.min(MAX_DATAPOINTS_PER_CALL, Math.floor(capOf(group[0]!.query))));
-    let current: Batch = { startMs, endMs, maxDatapoints, queries: [] };
-    let points = 0;
+    let current: Batch = { startMs, endMs, maxDatapoints, datapoints: 0, queries: [] };
     for (const entry of group) {
-      const n = datapointsOf(entry.query);
-      if (current.queries.length > 0 && (current.queries.length >= MAX_QUERIES_PER_CALL || points + n > maxDatapoints)) {
+      const n = datapointsOf(entry.query, nowMs);
+      if (current.queries.length > 0 && (current.queries.length >= MAX_QUERIES_PER_CALL || current.datapoints + n > maxDatapoints)) {
         batches.push(current);
-        current = { startMs, endMs, maxDatapoints, queries: [] };
-        points = 0;
+        current = { startMs, endMs, maxDatapoints, datapoints: 0, queries: [] };
       }
       current.queries.push(entry);
-      points += n;
+      current.datapoints += n;
     }
     batches.push(current);
   }
@@ -451,9 +467,14 @@ export class CloudWatchMetrics implements MetricsPort {
     return taken;
   }
 
-  /** Datapoints one call of `tier` may carry: the API's 100,800, at most one second of the tier's share. */
-  callCap(tier: QuotaTier): number {
-    return Math.min(MAX_DATAPOINTS_PER_CALL, this.pacer.datapoints[tier].limit);
+  /**
+   * Datapoints one call may carry: the API's 100,800, at most one second of either tier's share (45,000 at
+   * the default share). Throughput is bound by the datapoint rate, not by calls (25 calls/s x 45,000 is far
+   * above either tier's share), so recent calls lose nothing by the smaller cap, and a call whose StartTime
+   * crosses the 3-hour line while it waits still fits one second of the older tier.
+   */
+  get callCap(): number {
+    return Math.min(MAX_DATAPOINTS_PER_CALL, this.pacer.datapoints.recent.limit, this.pacer.datapoints.older.limit);
   }
 
   async fetch(queries: MetricQuery[], opts: FetchOptions = {}): Promise<Map<string, SeriesResult>> {
@@ -470,7 +491,7 @@ export class CloudWatchMetrics implements MetricsPort {
     const startedMs = this.clock.now();
     const budget = opts.timeBudgetMs ?? this.timeBudgetMs;
     const deadlineMs = budget === undefined ? undefined : startedMs + budget;
-    const batches = planBatches(valid, (q) => this.callCap(tierOf(q.startMs, startedMs, TIER_PLANNING_MARGIN_MS)));
+    const batches = planBatches(valid, this.callCap, startedMs);
     let next = 0;
     const worker = async () => {
       while (next < batches.length) {
@@ -488,9 +509,8 @@ export class CloudWatchMetrics implements MetricsPort {
     const merged: Merged = new Map();
     for (const { apiId } of batch.queries) merged.set(apiId, { timestamps: [], values: [], seen: false });
     const metricDataQueries = batch.queries.map(({ apiId, query }) => toApiQuery(apiId, query));
-    const requested = batch.queries.reduce((n, { query }) => n + datapointsOf(query), 0);
     // Tokens per page: the whole call when it fits in one page, else a full page (an upper bound).
-    const perPage = Math.min(batch.maxDatapoints, requested);
+    const perPage = Math.min(batch.maxDatapoints, batch.datapoints);
     const failAll = (error: { code: string; message: string }) => {
       const out = new Map<string, SeriesResult>();
       for (const { query } of batch.queries) out.set(query.id, { ok: false, error });

@@ -113,8 +113,8 @@ describe('CloudWatchMetrics request shape', () => {
         StartTime: new Date(END - HOUR),
         EndTime: new Date(END),
         ScanBy: 'TimestampAscending',
-        // StartTime within 3 hours: the recent tier, 180,000/s; half of it per call, paged by CloudWatch beyond.
-        MaxDatapoints: 90_000,
+        // One second of the smaller tier's share (90,000/s x 0.5) per call; CloudWatch pages anything beyond.
+        MaxDatapoints: 45_000,
       },
     ]);
     expect(result.get('checkout/availability/total')).toEqual({
@@ -207,6 +207,23 @@ describe('CloudWatchMetrics batching', () => {
     const small = query('small', { startMs: END - 90 * DAY, periodSeconds: 3600 });
     const batches = planBatches([small, big, small]);
     expect(batches.map((b) => b.queries.map((q) => q.apiId))).toEqual([['m0'], ['m1'], ['m2']]);
+  });
+
+  it('counts datapoints from StartTime as CloudWatch rounds it by age, judging the age 15 minutes late', () => {
+    const MIN = 60_000;
+    // 16 days and 1 minute back: rounded down to the 5-minute grid, 4 minutes earlier: 13 one-minute periods, not 9.
+    const old = query('x', { startMs: END - 16 * DAY - MIN, endMs: END - 16 * DAY + 8 * MIN });
+    expect(datapointsOf(old)).toBe(9);
+    expect(datapointsOf(old, END)).toBe(13);
+    // 10 minutes short of 15 days: CloudWatch may see it past 15 days by the time the call is sent.
+    const edge = query('y', { startMs: END - 15 * DAY + 10 * MIN - MIN, endMs: END - 15 * DAY + 20 * MIN });
+    expect(datapointsOf(edge, END)).toBe(15);
+    expect(datapointsOf(edge, END - 10 * MIN)).toBe(11);
+    // 70 days back at 3,600 s, 30 minutes past the hour, to 20 past: 23 h 50 min is 24 periods; rounded down
+    // to the hour, 24 h 20 min is 25.
+    const older = query('z', { startMs: END - 70 * DAY + 30 * MIN, endMs: END - 69 * DAY + 20 * MIN, periodSeconds: 3600 });
+    expect(datapointsOf(older)).toBe(24);
+    expect(datapointsOf(older, END)).toBe(25);
   });
 
   it('keeps at most maxConcurrency calls in flight', async () => {
@@ -412,18 +429,23 @@ describe('CloudWatchMetrics tiers and pacing', () => {
   it('chooses the tier by StartTime age: exactly 3 hours back is recent, a millisecond more is older', () => {
     expect(tierOf(END - 3 * HOUR, END)).toBe('recent');
     expect(tierOf(END - 3 * HOUR - 1, END)).toBe('older');
-    expect(tierOf(END - 3 * HOUR + 5 * 60_000, END, 5 * 60_000)).toBe('recent');
-    expect(tierOf(END - 3 * HOUR + 5 * 60_000 + 1, END, 5 * 60_000)).toBe('recent');
-    expect(tierOf(END - 3 * HOUR + 5 * 60_000 - 1, END, 5 * 60_000)).toBe('older');
   });
 
-  it('plans a StartTime within 5 minutes of the boundary with the older cap, and sends MaxDatapoints by tier', async () => {
+  it('caps every call at one second of the smaller tier\'s share, recent calls too, and sends it as MaxDatapoints', async () => {
     cw.on(GetMetricDataCommand).callsFake(echo);
-    await time.run(() =>
-      adapter().fetch([query('recent', { startMs: END - 2 * HOUR }), query('edge', { startMs: END - 3 * HOUR + 4 * 60_000 }), query('old', { startMs: END - DAY })]),
-    );
-    const caps = Object.fromEntries(inputs().map((c) => [(END - (c.StartTime as Date).getTime()) / 60_000, c.MaxDatapoints]));
-    expect(caps).toEqual({ 120: 90_000, 176: 45_000, 1440: 45_000 });
+    // 3 h at 60 s = 180 points; 500 of them would be 90,000 (a recent call could carry that much at 100 %).
+    const recent = Array.from({ length: 500 }, (_, i) => query(`r${i}`, { startMs: END - 3 * HOUR }));
+    const metrics = adapter();
+    await time.run(() => metrics.fetch([...recent, query('old', { startMs: END - DAY })]));
+    expect(metrics.callCap).toBe(45_000);
+    // 250 x 180 = 45,000 per call.
+    expect(inputs().map((c) => [c.MetricDataQueries?.length, c.MaxDatapoints])).toEqual([
+      [250, 45_000],
+      [250, 45_000],
+      [1, 45_000],
+    ]);
+    expect(adapter({ quotaShare: 0.2 }).callCap).toBe(18_000);
+    expect(adapter({ quotaShare: 1, quotas: { olderDatapointsPerSecond: 120_000 } }).callCap).toBe(100_800);
   });
 
   it('waits for call tokens: 25 calls per second at the default share, the 26th a second after the first', async () => {
