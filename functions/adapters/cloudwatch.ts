@@ -96,7 +96,14 @@ export function tierOf(startMs: number, nowMs: number): QuotaTier {
  *   call costs at most about 3 x 12 s before its series fail and are retried on the next run. Without
  *   throwOnRequestTimeout the SDK only logs a warning when the request timeout passes.
  */
-export const CLOUDWATCH_TIMEOUTS = { connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true } as const;
+export const CLOUDWATCH_TIMEOUTS: Readonly<CloudWatchTimeouts> = Object.freeze({ connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true });
+
+/** NodeHttpHandler options the runtime's client is built with (ms). */
+export interface CloudWatchTimeouts {
+  connectionTimeout: number;
+  requestTimeout: number;
+  throwOnRequestTimeout: boolean;
+}
 
 export interface RetryOptions {
   /**
@@ -376,6 +383,10 @@ class QuotaPacer {
       }
       if (deadlineMs !== undefined && now + wait > deadlineMs) return { granted: false, tier, waitedMs: now - started };
       await this.sleep(wait);
+      if (this.clock.now() === now) {
+        // Waiting would spin forever: an injected sleep that does not move the injected clock.
+        throw new CloudWatchOptionsError(`the clock did not advance while sleeping ${wait} ms: inject a sleep that lets the clock move (a real timer, or virtual time)`);
+      }
     }
   }
 
@@ -610,7 +621,7 @@ function mergeResult(merged: Merged, r: MetricDataResult): void {
  * with connect and request timeouts (CLOUDWATCH_TIMEOUTS, each overridable through `timeouts`).
  * `clientConfig.requestHandler`, when given, replaces the timeouts altogether.
  */
-export function createCloudWatchClient(opts: { clientConfig?: CloudWatchClientConfig; timeouts?: Partial<typeof CLOUDWATCH_TIMEOUTS> } = {}): CloudWatchClient {
+export function createCloudWatchClient(opts: { clientConfig?: CloudWatchClientConfig; timeouts?: Partial<CloudWatchTimeouts> } = {}): CloudWatchClient {
   return new CloudWatchClient({ requestHandler: { ...CLOUDWATCH_TIMEOUTS, ...opts.timeouts }, ...opts.clientConfig });
 }
 
@@ -619,7 +630,7 @@ export function createCloudWatchClient(opts: { clientConfig?: CloudWatchClientCo
  * never imports the SDK itself. Tests inject a client (or the fake CloudWatch) into the class instead.
  */
 export function createCloudWatchMetrics(
-  opts: CloudWatchMetricsOptions & { clientConfig?: CloudWatchClientConfig; timeouts?: Partial<typeof CLOUDWATCH_TIMEOUTS> } = {},
+  opts: CloudWatchMetricsOptions & { clientConfig?: CloudWatchClientConfig; timeouts?: Partial<CloudWatchTimeouts> } = {},
 ): CloudWatchMetrics {
   const { clientConfig, timeouts, ...rest } = opts;
   return new CloudWatchMetrics(createCloudWatchClient({ ...(clientConfig ? { clientConfig } : {}), ...(timeouts ? { timeouts } : {}) }), rest);

@@ -573,6 +573,13 @@ describe('CloudWatchMetrics usage and options', () => {
     expect(metrics.callCount).toBe(1);
   });
 
+  it('refuses to spin when the injected sleep does not move the injected clock', async () => {
+    cw.on(GetMetricDataCommand).callsFake(echo);
+    const frozen = new CloudWatchMetrics(client, { clock: { now: () => END }, sleep: async () => undefined });
+    const queries = Array.from({ length: 26 }, (_, i) => query(`q${i}`, { startMs: END - (i + 1) * 60_000 }));
+    await expect(frozen.fetch(queries)).rejects.toThrow(/the clock did not advance while sleeping 1000 ms/);
+  });
+
   it('refuses a share outside (0, 1] and non-positive quotas, naming the option', () => {
     expect(() => adapter({ quotaShare: 0 })).toThrow(CloudWatchOptionsError);
     expect(() => adapter({ quotaShare: 1.5 })).toThrow(/quotaShare is a ratio/);
