@@ -82,6 +82,29 @@ export type MetricSample = { t: number; v: number } | { t: number; values: Reado
  */
 export type MetricSource = (metric: FakeMetric, fromMs: number, toMs: number) => Iterable<MetricSample>;
 
+/** What a metric received in one minute: one value, or a histogram of `[value, count]` pairs. */
+export type MinuteValues = number | ReadonlyArray<readonly [value: number, count: number]>;
+
+/**
+ * A MetricSource from a function of (metric, minute start): what the metric received in that minute, or
+ * undefined for nothing (no data). The shape synthetic traffic fits, e.g. an ALB at 1,000 requests a
+ * minute with 0.5 % slow ones:
+ *
+ *   perMinuteSource((m, t) => m.metricName === 'RequestCount' ? 1000
+ *     : m.metricName === 'TargetResponseTime' ? [[0.12, 995], [2.5, 5]] : undefined)
+ *
+ * RequestCount's Sum is then 1,000 a minute, TargetResponseTime's SampleCount 1,000, TC(:0.3) 995.
+ */
+export function perMinuteSource(valuesAt: (metric: FakeMetric, minuteMs: number) => MinuteValues | undefined): MetricSource {
+  return function* (metric, fromMs, toMs) {
+    for (let t = Math.ceil(fromMs / MINUTE_MS) * MINUTE_MS; t < toMs; t += MINUTE_MS) {
+      const values = valuesAt(metric, t);
+      if (values === undefined) continue;
+      yield typeof values === 'number' ? { t, v: values } : { t, values };
+    }
+  };
+}
+
 export interface FakeCloudWatchOptions {
   /** Where the data comes from. */
   source: MetricSource;

@@ -10,6 +10,7 @@ import {
   type FakeMetric,
   type MetricSample,
   type MetricSource,
+  perMinuteSource,
 } from '../../functions/local/fake-cloudwatch.ts';
 import { VirtualTime } from '../support/virtual-time.ts';
 
@@ -349,6 +350,49 @@ describe('FakeCloudWatch: statistics from raw values', () => {
       ['c', 'Forbidden', 'no access to namespace'],
       ['d', 'InternalError', 'boom'],
     ]);
+  });
+});
+
+describe('FakeCloudWatch: perMinuteSource for synthetic traffic', () => {
+  it('turns per-minute counts and latency histograms into every statistic the contracts ask for', async () => {
+    // An ALB at 1,000 requests a minute, 5 of them slow, and an outage minute at NOW - 3 min: all slow.
+    const source = perMinuteSource((m, t) => {
+      if (m.dimensions.LoadBalancer !== 'app/shop/1') return undefined;
+      if (m.metricName === 'RequestCount') return 1000;
+      if (m.metricName === 'TargetResponseTime') {
+        return t === NOW - 3 * MIN
+          ? [[2.5, 1000]]
+          : [
+              [0.12, 995],
+              [2.5, 5],
+            ];
+      }
+      return undefined;
+    });
+    const { send } = setup({ source });
+    const out = await send({
+      MetricDataQueries: [
+        mq('total', { metric: 'RequestCount', stat: 'Sum', period: 300 }),
+        mq('count', { metric: 'TargetResponseTime', stat: 'SampleCount', period: 300 }),
+        mq('fast', { metric: 'TargetResponseTime', stat: 'TC(:0.3)', period: 300 }),
+        mq('other', { metric: 'HTTPCode_Target_5XX_Count', stat: 'Sum', period: 300 }),
+      ],
+      StartTime: new Date(NOW - 10 * MIN),
+      EndTime: new Date(NOW),
+      ScanBy: 'TimestampAscending',
+    });
+    expect(Object.fromEntries(out.MetricDataResults!.map((r) => [r.Id, r.Values]))).toEqual({
+      total: [5000, 5000],
+      count: [5000, 5000],
+      fast: [4975, 3980],
+      other: [],
+    });
+  });
+
+  it('starts at the first whole minute of the range and stops before its end', () => {
+    const source = perMinuteSource(() => 1);
+    const minutes = [...source({ namespace: 'n', metricName: 'm', dimensions: {} }, NOW - 2 * MIN - 1, NOW)].map((s) => s.t);
+    expect(minutes).toEqual([NOW - 2 * MIN, NOW - MIN]);
   });
 });
 
