@@ -3,7 +3,8 @@
  *
  * Batching: one call carries one StartTime/EndTime, so queries are grouped by (startMs, endMs); each group
  * is packed into calls of at most 500 queries and at most the datapoint cap, where a query's datapoints are
- * ceil((endMs - startMs) / 1000 / periodSeconds). The cap is 100,800 (the API's limit) lowered to one second
+ * its whole periods from StartTime (as CloudWatch rounds it by age, see datapointsOf) to EndTime, the count
+ * the datapoint quotas are charged. The cap is 100,800 (the API's limit) lowered to one second
  * of the adapter's share of the smaller tier (45,000 at the default share of 90,000/s), so that one call
  * never spends more than a second of its tier's share (see Pacing). Every call sends the cap as
  * MaxDatapoints, so a single query above it (it goes alone in its call) is paged by CloudWatch through
@@ -22,9 +23,10 @@
  * call token and the call's datapoint tokens are free, in FIFO order across the concurrent workers; the tier
  * is chosen by the call's StartTime against the adapter's clock at that moment.
  *
- * Throttling: the SDK already retries `Throttling` for CloudWatch (standard retry mode: 3 attempts, full
- * jitter on a 1 s throttling base; the error is classified by name in @smithy/core's
- * THROTTLING_ERROR_CODES). A Throttling error reaching the adapter therefore comes after the SDK's attempts,
+ * Throttling: the SDK already retries `Throttling` for CloudWatch (standard retry mode: 3 attempts unless
+ * AWS_MAX_ATTEMPTS says otherwise, full jitter on a 1 s throttling base capped at 20 s; the error is
+ * classified by its name in @smithy/core's THROTTLING_ERROR_CODES; SDK 3.1164, checked against a local
+ * server in test/adapters/cloudwatch-http.test.ts). A Throttling error reaching the adapter therefore comes after the SDK's attempts,
  * which the error carries in `$metadata.attempts`. The adapter counts those against one budget per page
  * (`retry.maxAttempts` HTTP attempts, SDK's included), marks its buckets full for the next second (every
  * worker slows down, not only the throttled one: someone else is using the quota), and retries after an
