@@ -30,6 +30,12 @@ export interface MetricQuery {
   startMs: number;
   /** Exclusive end, epoch ms, aligned to the period. */
   endMs: number;
+  /**
+   * 12-digit AWS account that owns the metric, for CloudWatch cross-account observability (sent as
+   * MetricDataQuery.AccountId; the evaluator's account must be a monitoring account linked to it).
+   * Absent: the evaluator's own account.
+   */
+  accountId?: string;
 }
 
 /** One datapoint: the period starting at `t` (epoch ms) had statistic value `v`. */
