@@ -54,6 +54,22 @@ export interface MetricsPort {
    * the whole set), so one contract's denied or missing metric never stops another's.
    */
   fetch(queries: MetricQuery[]): Promise<Map<string, SeriesResult>>;
+  /**
+   * What the adapter spent since the previous call (one run): the use case publishes it as run metrics, so the
+   * share of the account's GetMetricData quota slo-contracts takes is visible. Optional for twins.
+   */
+  takeUsage?(): MetricsUsageSummary;
+}
+
+/** GetMetricData spending of one run (see adapters/cloudwatch.ts MetricsUsage for the full breakdown). */
+export interface MetricsUsageSummary {
+  calls: number;
+  metricsRequested: number;
+  /** Datapoints by quota tier (`recent`: StartTime within 3 h; `older`). */
+  datapoints: Record<string, number>;
+  throttles: number;
+  /** Time spent waiting for quota tokens (ms, summed over calls). */
+  waitMs: number;
 }
 
 // ---------------------------------------------------------------------------------------------
