@@ -124,3 +124,54 @@ export function syntheticSeries(contracts: Contract[], model: TrafficModel): (q:
     return points;
   };
 }
+
+/**
+ * The same traffic model as raw values per metric and minute, for the fake CloudWatch
+ * (functions/local/fake-cloudwatch.ts perMinuteSource), which computes every statistic from them: a counter
+ * (requests, good, bad) is one value a minute, a latency metric a histogram of per-request latencies in the
+ * unit it is published in (so SampleCount and TC(:x) come out as CloudWatch would compute them), a canary one
+ * reading a minute. Metrics the contracts do not name have no data.
+ */
+export function syntheticMinutes(
+  contracts: Contract[],
+  model: TrafficModel,
+): (metric: { namespace: string; metricName: string; dimensions: Record<string, string> }, minuteMs: number) => number | [number, number][] | undefined {
+  const byMetric = new Map<string, Role & { latencyUnit?: 'seconds' | 'milliseconds' }>();
+  for (const [key, role] of roles(contracts)) {
+    const metric = key.slice(0, key.lastIndexOf('|'));
+    if (role.kind === 'fast') byMetric.set(metric, { contract: role.contract, kind: 'fast', ...(role.unit ? { latencyUnit: role.unit } : {}) });
+    else if (!byMetric.has(metric)) byMetric.set(metric, role);
+  }
+  const incidentsOf = new Map<string, Incident[]>();
+  for (const i of model.incidents) incidentsOf.set(i.contract, [...(incidentsOf.get(i.contract) ?? []), i]);
+  const rpm = model.requestsPerMinute ?? 1000;
+  const latency = model.latency ?? { fastMs: 120, slowMs: 2500 };
+  return (metric, t) => {
+    const role = byMetric.get(seriesKey(metric.namespace, metric.metricName, metric.dimensions, '').slice(0, -1));
+    if (!role) return undefined;
+    let errors = 0;
+    let slow = 0;
+    let down = false;
+    for (const i of incidentsOf.get(role.contract) ?? []) {
+      const overlap = Math.max(0, Math.min(t + 60_000, i.toMs) - Math.max(t, i.fromMs)) / 60_000;
+      if (overlap <= 0) continue;
+      errors += overlap * (i.errorRatio ?? 0);
+      slow += overlap * (i.slowRatio ?? 0);
+      if (i.canaryDown) down = true;
+    }
+    errors = Math.min(1, errors);
+    slow = Math.min(1, slow);
+    if (role.kind === 'fast') {
+      const unit = model.publishedUnits?.[metric.metricName] ?? role.latencyUnit;
+      const inUnit = (ms: number) => (unit === 'milliseconds' ? ms : ms / 1000);
+      return [
+        [inUnit(latency.fastMs), rpm * (1 - slow)],
+        [inUnit(latency.slowMs), rpm * slow],
+      ];
+    }
+    if (role.kind === 'requests') return rpm;
+    if (role.kind === 'good') return rpm * (1 - errors);
+    if (role.kind === 'bad') return rpm * errors;
+    return down ? 0 : 100;
+  };
+}
