@@ -110,8 +110,8 @@ export class UnprocessedItemsError extends Error {
 }
 
 /**
- * What the store asked of DynamoDB: items and bytes (DynamoDB's item size rules) read and written, the
- * capacity units they cost (strongly consistent reads: 1 per 4 KB; writes: 1 per 1 KB), and calls by API.
+ * What the store asked of DynamoDB: items and bytes (DynamoDB's item size rules, core of rules.itemSizeBytes)
+ * read and written, the capacity units DynamoDB reported consuming, and calls by API.
  */
 export interface StoreMeter {
   itemsRead: number;
@@ -128,6 +128,7 @@ export function emptyMeter(): StoreMeter {
 }
 
 type Item = Record<string, unknown>;
+type Capacity = { CapacityUnits?: number };
 
 const objectivePk = (contract: string, objective: string) => `OBJ#${contract}#${objective}`;
 const gatePk = (pipeline: string, stage: string) => `GATE#${pipeline}#${stage}`;
@@ -261,10 +262,7 @@ export class DynamoStore implements StorePort {
       this.countWrite([item]);
       return true;
     } catch (err) {
-      if (isConditionFailure(err)) {
-        this.countWrite([item]); // a failed condition still consumes the write
-        return false;
-      }
+      if (isConditionFailure(err)) return false;
       throw err;
     }
   }
@@ -317,7 +315,6 @@ export class DynamoStore implements StorePort {
         new UpdateCommand({ TableName: this.tableName, Key: { pk: refPk(ref), sk: STATE_SK }, ...expr, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
       );
       this.meter.itemsWritten++;
-      this.meter.writeUnits++;
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -351,7 +348,6 @@ export class DynamoStore implements StorePort {
         }),
       );
       this.meter.itemsWritten++;
-      this.meter.writeUnits++;
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -437,10 +433,30 @@ export class DynamoStore implements StorePort {
 
   // ---- plumbing --------------------------------------------------------------------------------
 
-  /** Sends one command, counting the call by API name for the meter. */
+  /**
+   * Sends one command, counting the call by API name for the meter, and adds the capacity units DynamoDB says
+   * it consumed (ReturnConsumedCapacity TOTAL; a failed condition still consumes its write).
+   */
   private async send<T = { Item?: Item }>(api: string, command: object): Promise<T> {
     this.meter.calls[api] = (this.meter.calls[api] ?? 0) + 1;
-    return (await this.doc.send(command as never)) as T;
+    const input = (command as { input: Record<string, unknown> }).input;
+    input.ReturnConsumedCapacity = 'TOTAL';
+    const reads = api === 'GetItem' || api === 'BatchGetItem' || api === 'Query';
+    try {
+      const res = (await this.doc.send(command as never)) as unknown as T & { ConsumedCapacity?: Capacity | Capacity[] };
+      this.addCapacity(res.ConsumedCapacity, reads);
+      return res;
+    } catch (err) {
+      this.addCapacity((err as { ConsumedCapacity?: Capacity }).ConsumedCapacity, reads);
+      throw err;
+    }
+  }
+
+  private addCapacity(consumed: Capacity | Capacity[] | undefined, reads: boolean): void {
+    for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+      if (reads) this.meter.readUnits += c.CapacityUnits ?? 0;
+      else this.meter.writeUnits += c.CapacityUnits ?? 0;
+    }
   }
 
   private countRead(items: Item[]): void {
@@ -448,7 +464,6 @@ export class DynamoStore implements StorePort {
       const bytes = itemSizeBytes(item);
       this.meter.itemsRead++;
       this.meter.bytesRead += bytes;
-      this.meter.readUnits += Math.max(1, Math.ceil(bytes / 4096));
     }
   }
 
@@ -457,7 +472,6 @@ export class DynamoStore implements StorePort {
       const bytes = itemSizeBytes(item);
       this.meter.itemsWritten++;
       this.meter.bytesWritten += bytes;
-      this.meter.writeUnits += Math.max(1, Math.ceil(bytes / 1024));
     }
   }
 
@@ -475,7 +489,6 @@ export class DynamoStore implements StorePort {
       const bytes = page.reduce((n, i) => n + itemSizeBytes(i), 0);
       this.meter.itemsRead += page.length;
       this.meter.bytesRead += bytes;
-      this.meter.readUnits += Math.max(1, Math.ceil(bytes / 4096));
       startKey = res.LastEvaluatedKey;
     } while (startKey);
     return items;

@@ -72,6 +72,8 @@ describe('DynamoDB on dynalite: no Scan, reads by key', () => {
     expect(gates.map((g) => `${g.pipeline}/${g.stage}`)).toEqual(['shop-web/Production']);
     // The registry item and the one gate: two items, whatever the history holds.
     expect(store.meter.itemsRead - before.itemsRead).toBe(2);
+    // Capacity as dynalite reports it (ReturnConsumedCapacity): two strongly consistent reads of small items.
+    expect(store.meter.readUnits - before.readUnits).toBe(2);
   });
 
   it('a table written by the previous version keeps working with no manual step', async () => {

@@ -129,6 +129,8 @@ describe('DynamoStore requests (aws-sdk-client-mock)', () => {
         'attribute_exists(#outbox.#id) AND (attribute_not_exists(#outbox.#id.#claimedUntil) OR #outbox.#id.#claimedUntil < :now)',
       ExpressionAttributeNames: { '#outbox': 'outbox', '#id': 'n-1', '#claimedUntil': 'claimedUntil', '#version': 'version' },
       ExpressionAttributeValues: { ':lease': T0 + 60_000, ':now': T0, ':vstep': 1 },
+      // Every request asks DynamoDB what it consumed: the store's meter (and the bench) add it up.
+      ReturnConsumedCapacity: 'TOTAL',
     });
     expect(complete).toMatchObject({ UpdateExpression: 'REMOVE #outbox.#id SET #version = #version + :vstep', ConditionExpression: 'attribute_exists(#outbox.#id)' });
     expect(release?.ExpressionAttributeValues?.[':err']).toHaveLength(1000);
