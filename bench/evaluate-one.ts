@@ -3,21 +3,27 @@
  * bench/evaluate-one.ts N`) so peak memory belongs to that N alone. Prints one line
  * `BENCH_RESULT <json>` on stdout.
  *
- * Sequence: the previous scheduled run (at NOW - 5 min, untimed) seeds the state and warms the JIT;
- * then the measured run at NOW. Both use the real evaluate() use case and the real CloudWatchMetrics
- * adapter on a fake client (100 ms per call); store, notifier and gate are the in-memory twins, wrapped
- * to count the calls a DynamoDB / SNS / CodePipeline deployment would make as round trips.
+ * Sequence: a table as a month of runs would leave it is seeded (seedLedgers), the previous scheduled run (at
+ * NOW - 5 min, untimed) refreshes it, decides tiers and warms the JIT; then the measured run at NOW. Both use
+ * the real evaluate() use case and the real CloudWatchMetrics adapter (pacing under its default share of the
+ * quotas) on the quota-enforcing fake CloudWatch (100 ms per call, real time). The store is the memory twin
+ * behind a DynamoDB meter (bench/bench-store.ts); notifier and gate are twins counting their round trips.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluate, type EvaluationSummary } from '../functions/usecases/evaluate.ts';
 import { CloudWatchMetrics } from '../functions/adapters/cloudwatch.ts';
-import { ManualClock, MemoryGate, MemoryNotifier, MemoryStore } from '../functions/adapters/memory.ts';
+import { ManualClock, MemoryGate, MemoryMetrics, MemoryNotifier, MemoryStore } from '../functions/adapters/memory.ts';
 import { PowertoolsTelemetry } from '../functions/adapters/powertools.ts';
+import { syntheticSeries } from '../functions/local/synthetic.ts';
+import { ledgerSignature } from '../functions/core/assess.ts';
+import { layoutOf, type Chunk } from '../functions/core/ledger.ts';
+import type { Contract } from '../functions/core/contract.ts';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Ports } from '../functions/ports.ts';
+import type { ObjectiveState, Ports } from '../functions/ports.ts';
 import { RESULT_PREFIX, type EvaluateBenchResult } from './protocol.ts';
-import { benchContracts, benchModel, FakeCloudWatchClient, gateOf, NOW_MS, PREVIOUS_RUN_MS, SIMULATED_LATENCY_MS } from './fixture.ts';
+import { BenchStore, type Meter } from './bench-store.ts';
+import { benchCloudWatch, benchContracts, benchModel, classOf, gateOf, MIN_MS, NOW_MS, PREVIOUS_RUN_MS, realTimeFrom, SIMULATED_LATENCY_MS } from './fixture.ts';
 
 /** How often the heap is sampled during the measured run (ms); the peak is a sample, not an exact maximum. */
 const HEAP_SAMPLE_MS = 5;
@@ -92,46 +98,103 @@ function tally(values: string[]): Record<string, number> {
 
 const mb = (bytes: number) => bytes / 1024 / 1024;
 
-export async function benchEvaluate(objectives: number): Promise<EvaluateBenchResult> {
-  const contracts = benchContracts(objectives);
-  const fake = new FakeCloudWatchClient(contracts, benchModel(contracts));
-  const clock = new ManualClock(PREVIOUS_RUN_MS);
-  const gate = new MemoryGate(clock);
-  contracts.forEach((_, i) => gate.addStage(gateOf(i).pipeline, gateOf(i).stage));
-  const store = new MemoryStore();
-  const notifier = new MemoryNotifier();
-  const options = { overrideHonourMs: 240 * 60_000 };
+/** The instant the class ledgers are built (untimed): one run before the previous run. */
+const SEED0_MS = PREVIOUS_RUN_MS - 5 * MIN_MS;
+const OPTIONS = { overrideHonourMs: 240 * 60_000 };
 
-  // The previous run: seeds versioned state, tiers and freezes, and is the JIT warm-up.
-  const seedMetrics = new CloudWatchMetrics(fake.asClient());
+export interface Seeded {
+  contracts: Contract[];
+  store: BenchStore;
+  /** Chunks each objective's class ledger holds, by `<class>|<objective>` and chunk id. */
+  classChunks: Map<string, Map<string, Chunk>>;
+  /** States as seeded (before the previous run), for stores that must be seeded themselves. */
+  states: ObjectiveState[];
+}
+
+/**
+ * A table as 30 days of 5-minute runs would have left it, built without 30 days of runs: the ten traffic
+ * classes' ledgers are built once from scratch (the real evaluate() over the synthetic series), then every
+ * objective gets its class's ledger (its own signature) and shares its class's chunks.
+ */
+export async function seedLedgers(objectives: number): Promise<Seeded> {
+  const contracts = benchContracts(objectives);
+  const model = benchModel(contracts);
+  const reps = contracts.slice(0, Math.min(10, contracts.length));
+  const repStore = new MemoryStore();
+  const repClock = new ManualClock(SEED0_MS);
+  await evaluate(
+    { clock: repClock, store: repStore, metrics: new MemoryMetrics(syntheticSeries(reps, model)), notifier: new MemoryNotifier(), gate: new MemoryGate() },
+    reps,
+    { ...OPTIONS, rebuildDatapoints: Number.MAX_SAFE_INTEGER, reconcileEveryMs: 0 },
+  );
+  const repStates = await repStore.getObjectiveStates(reps.flatMap((c) => c.spec.objectives.map((o) => ({ contract: c.metadata.name, objective: o.name }))));
+  const classChunks = new Map<string, Map<string, Chunk>>();
+  const classLedger = new Map<string, ObjectiveState['ledger']>();
+  for (const c of reps) {
+    for (const o of c.spec.objectives) {
+      const key = `${classOf(c.metadata.name)}|${o.name}`;
+      const state = repStates.get(`${c.metadata.name}#${o.name}`);
+      if (!state?.ledger || state.status !== 'ok') throw new BenchEvaluateError(`class ledger ${key} could not be built: ${state?.status} ${state?.statusDetail ?? ''}`);
+      classLedger.set(key, state.ledger);
+      classChunks.set(key, new Map(repStore.chunksOf(c.metadata.name, o.name).map((ch) => [ch.id, ch])));
+    }
+  }
+  const store = new BenchStore(() => NOW_MS, (ref) => {
+    const cls = `${classOf(ref.contract)}|${ref.objective}`;
+    return { cls, chunk: classChunks.get(cls)?.get(ref.id) };
+  });
+  const states: ObjectiveState[] = [];
+  for (const c of contracts) {
+    for (const o of c.spec.objectives) {
+      const ledger = classLedger.get(`${classOf(c.metadata.name)}|${o.name}`);
+      if (!ledger) throw new BenchEvaluateError(`no class ledger for ${c.metadata.name}/${o.name}`);
+      const state: ObjectiveState = {
+        contract: c.metadata.name,
+        objective: o.name,
+        tier: null,
+        tierSince: SEED0_MS,
+        remainingPct: null,
+        burnRates: {},
+        activeAlerts: [],
+        status: 'ok',
+        lastEvaluatedAt: SEED0_MS,
+        version: 1,
+        outbox: {},
+        ledger: { ...ledger, sig: ledgerSignature(o, layoutOf(o.sli)), reconciledAt: SEED0_MS },
+      };
+      states.push(state);
+      await store.seed(state);
+    }
+  }
+  return { contracts, store, classChunks, states };
+}
+
+export async function benchEvaluate(objectives: number): Promise<EvaluateBenchResult> {
+  const { contracts, store } = await seedLedgers(objectives);
+  const model = benchModel(contracts);
+  const gate = new MemoryGate(new ManualClock(NOW_MS));
+  contracts.forEach((_, i) => gate.addStage(gateOf(i).pipeline, gateOf(i).stage));
+  const notifier = new MemoryNotifier();
+
+  // The previous scheduled run: refreshes every ledger, decides tiers and freezes, warms the JIT. Untimed.
+  const seedClock = new ManualClock(PREVIOUS_RUN_MS);
+  const seedCw = benchCloudWatch(contracts, model, realTimeFrom(PREVIOUS_RUN_MS));
   const seedStarted = performance.now();
-  const seed = await evaluate({ metrics: seedMetrics, store, notifier, gate, clock }, contracts, options);
+  const seed = await evaluate({ metrics: new CloudWatchMetrics(seedCw.fake.asClient(), { clock: realTimeFrom(PREVIOUS_RUN_MS) }), store, notifier, gate, clock: seedClock }, contracts, OPTIONS);
   const seedWallMs = performance.now() - seedStarted;
   assertHealthyRun(seed, 'previous run');
 
-  // The measured run. Its answers are generated beforehand (untimed) from the same plans evaluate() makes;
-  // a query the plans did not foresee is still answered, and counted in `unpreparedAnswers`.
-  clock.set(NOW_MS);
-  // Incremental reads are small: answers are generated as they are asked for (counted in unpreparedAnswers).
-  fake.prepare([]);
-  // Collect the previous run's garbage so the heap figures start from live data (needs --expose-gc).
+  // The measured run, 5 minutes later, against a fresh quota-enforcing fake in real time.
   (globalThis as { gc?: () => void }).gc?.();
+  const clock = new ManualClock(NOW_MS);
+  const cwClock = realTimeFrom(NOW_MS);
+  const cw = benchCloudWatch(contracts, model, cwClock);
+  const metrics = new CloudWatchMetrics(cw.fake.asClient(), { clock: cwClock });
   const counts: Record<string, number> = {};
-  const metrics = new CloudWatchMetrics(fake.asClient());
   const recording = new RecordingMetrics();
   const telemetry = new PowertoolsTelemetry(recording.asMetrics());
-  const ports: Ports = {
-    metrics,
-    telemetry,
-    store: counted(store, 'store', counts),
-    notifier: counted(notifier, 'notifier', counts),
-    gate: counted(gate, 'gate', counts),
-    clock,
-  };
-  const unpreparedBefore = fake.unprepared;
-  const fakeBefore = { calls: fake.calls, queries: fake.queries, datapoints: fake.datapoints, generateMs: fake.generateMs };
-  fake.maxDatapointsPerCall = 0;
-  fake.maxQueriesPerCall = 0;
+  const ports: Ports = { metrics, telemetry, store, notifier: counted(notifier, 'notifier', counts), gate: counted(gate, 'gate', counts), clock };
+  const meterBefore = structuredClone(store.meter);
   const before = process.memoryUsage();
   let peakHeap = before.heapUsed;
   const sampler = setInterval(() => {
@@ -139,30 +202,31 @@ export async function benchEvaluate(objectives: number): Promise<EvaluateBenchRe
   }, HEAP_SAMPLE_MS);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const summary = await evaluate(ports, contracts, options);
+  const summary = await evaluate(ports, contracts, OPTIONS);
   telemetry.runCompleted(summary); // as the handler does after every run
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   assertHealthyRun(summary, 'measured run');
-  if (fake.queries - fakeBefore.queries !== metrics.metricsRequested) {
-    throw new BenchEvaluateError(`the fake saw ${fake.queries - fakeBefore.queries} queries but the adapter counted ${metrics.metricsRequested}`);
-  }
+  const usage = metrics.usage();
+  const fakeStats = cw.fake.stats;
+  const meter = diffMeter(store.meter, meterBefore);
 
   return {
     objectives,
     contracts: contracts.length,
-    metricsPerObjective: metrics.metricsRequested / objectives,
-    metricsRequested: metrics.metricsRequested,
-    getMetricDataCalls: metrics.callCount,
-    maxQueriesPerCall: fake.maxQueriesPerCall,
-    maxDatapointsPerCall: fake.maxDatapointsPerCall,
-    datapointsReturned: fake.datapoints - fakeBefore.datapoints,
+    metricsPerObjective: usage.metricsRequested / objectives,
+    metricsRequested: usage.metricsRequested,
+    getMetricDataCalls: usage.calls,
+    datapoints: usage.datapoints,
+    throttled: fakeStats.throttled.calls,
+    waitMs: usage.waitMs,
+    peakPerSecond: cw.fake.peakPerSecond(),
     simulatedLatencyMs: SIMULATED_LATENCY_MS,
     wallMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
-    fakeCloudWatchMs: fake.generateMs - fakeBefore.generateMs,
+    fakeCloudWatchMs: cw.sourceMs(),
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     rssBeforeMb: mb(before.rss),
     peakHeapUsedMb: mb(peakHeap),
@@ -175,10 +239,25 @@ export async function benchEvaluate(objectives: number): Promise<EvaluateBenchRe
       byStatus: tally(summary.objectives.map((o) => o.status)),
       gateActions: tally(summary.gates.map((g) => g.action)),
     },
+    ledger: summary.ledger,
+    store: meter,
     telemetry: { customMetrics: recording.identities.size, data: recording.data, emfDocuments: recording.documents },
-    unpreparedAnswers: fake.unprepared - unpreparedBefore,
     portCalls: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b, 'en'))),
     previousRun: { tierChanges: seed.tierChanges, notificationsSent: seed.notificationsSent, wallMs: seedWallMs },
+  };
+}
+
+function diffMeter(after: Meter, before: Meter): Meter {
+  const calls: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after.calls)) if (v - (before.calls[k] ?? 0) > 0) calls[k] = v - (before.calls[k] ?? 0);
+  return {
+    itemsRead: after.itemsRead - before.itemsRead,
+    bytesRead: after.bytesRead - before.bytesRead,
+    readUnits: after.readUnits - before.readUnits,
+    itemsWritten: after.itemsWritten - before.itemsWritten,
+    bytesWritten: after.bytesWritten - before.bytesWritten,
+    writeUnits: after.writeUnits - before.writeUnits,
+    calls,
   };
 }
 

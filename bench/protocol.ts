@@ -9,14 +9,19 @@ export interface EvaluateBenchResult {
   metricsPerObjective: number;
   metricsRequested: number;
   getMetricDataCalls: number;
-  maxQueriesPerCall: number;
-  maxDatapointsPerCall: number;
-  datapointsReturned: number;
+  /** Datapoints asked for, by quota tier (recent: StartTime within 3 h). */
+  datapoints: Record<string, number>;
+  /** Calls the quota-enforcing fake throttled (0 when the adapter paces itself right). */
+  throttled: number;
+  /** Time the adapter waited for quota tokens, summed over its calls (ms). */
+  waitMs: number;
+  /** The busiest second the fake saw: calls and datapoints by tier. */
+  peakPerSecond: { calls: number; recent: number; older: number };
   simulatedLatencyMs: number;
   wallMs: number;
   /** process.cpuUsage() user + system over the measured run (ms). */
   cpuMs: number;
-  /** Of cpuMs, the fake CloudWatch building its answers (Date and number arrays, as the SDK deserializer would) (ms). */
+  /** Of cpuMs, the fake CloudWatch generating the raw synthetic values it answers from (ms). */
   fakeCloudWatchMs: number;
   /** process.resourceUsage().maxRSS: peak resident set of the whole process, MB (includes tsx and the seed run). */
   peakRssMb: number;
@@ -35,8 +40,10 @@ export interface EvaluateBenchResult {
   };
   /** Custom metrics (distinct name + dimensions) the Powertools telemetry publishes per run, and EMF documents printed. */
   telemetry: { customMetrics: number; data: number; emfDocuments: number };
-  /** Answers the fake had to generate during the measured run (0 when preparation foresaw every query). */
-  unpreparedAnswers: number;
+  /** What the run did to the ledgers (refreshes, rebuild stages, reconciliations, chunks read and written). */
+  ledger: unknown;
+  /** DynamoDB the measured run would consume: items, bytes, capacity units and calls (bench/bench-store.ts). */
+  store: { itemsRead: number; bytesRead: number; readUnits: number; itemsWritten: number; bytesWritten: number; writeUnits: number; calls: Record<string, number> };
   /** Calls the measured run made on each port method: each is one round trip against AWS. */
   portCalls: Record<string, number>;
   previousRun: { tierChanges: number; notificationsSent: number; wallMs: number };

@@ -15,6 +15,7 @@ import {
   retainedUntil,
   stateExpiresAt,
   LIFETIME_DAYS,
+  itemSizeBytes,
 } from './rules.ts';
 import type { Chunk } from '../core/ledger.ts';
 import {
@@ -274,6 +275,28 @@ export class MemoryStore implements StorePort {
     return [...this.catalog.keys()].sort().map((k) => copy(this.catalog.get(k) as CatalogEntry));
   }
 
+  /** Bytes of the item behind an expiry key, as DynamoDB sizes items (plus about 60 bytes of keys and TTL). */
+  private sizeOf(expiryKey: string): number {
+    const [kind = '', ...rest] = expiryKey.split('|');
+    const key = rest.join('|');
+    const record: unknown =
+      kind === 'obj' ? this.objectives.get(key)
+      : kind === 'gate' ? this.gates.get(key)
+      : kind === 'override' ? this.overrides.get(key)
+      : kind === 'hour' || kind === 'day' ? this.chunks.get(key)
+      : kind === 'daily' ? this.daily.get(key)
+      : kind === 'catalog' ? this.catalog.get(key)
+      : kind === 'history' ? [...this.history.values()].flat().find((h) => String(h.seq) === key)?.entry
+      : undefined;
+    return record ? itemSizeBytes(record as Record<string, unknown>) + 60 : 0;
+  }
+
+  /** Every chunk stored for an objective (diagnostics: the bench copies a traffic class's ledger). */
+  chunksOf(contract: string, objective: string): Chunk[] {
+    const prefix = `${objectiveKey(contract, objective)}|`;
+    return [...this.chunks.entries()].filter(([k]) => k.startsWith(prefix)).map(([, c]) => copy(c));
+  }
+
   /**
    * Loses an objective's aggregates, as a restore, a manual deletion or an expiry would: `ledger` drops the
    * summary from its state, `chunks` deletes its chunks (the summary then points at nothing). For tests.
@@ -289,8 +312,8 @@ export class MemoryStore implements StorePort {
   }
 
   /** Items whose lifetime has not ended at `nowMs`, by kind: what DynamoDB would hold once TTL has caught up. */
-  census(nowMs: number): StoreCensus {
-    const out: StoreCensus = { objectives: 0, gates: 0, overrides: 0, history: 0, hourChunks: 0, dayChunks: 0, dailySummaries: 0, catalog: 0 };
+  census(nowMs: number): StoreCensus & { bytes: number } {
+    const out: StoreCensus & { bytes: number } = { objectives: 0, gates: 0, overrides: 0, history: 0, hourChunks: 0, dayChunks: 0, dailySummaries: 0, catalog: 0, bytes: 0 };
     const field: Record<string, keyof StoreCensus> = {
       obj: 'objectives',
       gate: 'gates',
@@ -304,7 +327,10 @@ export class MemoryStore implements StorePort {
     for (const [key, expiresAt] of this.expiry) {
       if (expiresAt * 1000 <= nowMs) continue;
       const kind = field[key.slice(0, key.indexOf('|'))];
-      if (kind) out[kind]++;
+      if (kind) {
+        out[kind]++;
+        out.bytes += this.sizeOf(key);
+      }
     }
     return out;
   }
