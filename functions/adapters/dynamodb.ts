@@ -5,7 +5,8 @@
  *
  * Layout (keys `pk`, `sk`, both S; TTL attribute `expiresAt`, epoch SECONDS, history items only):
  *   objective state  pk OBJ#<contract>#<objective>   sk STATE
- *   gate state       pk GATE#<pipeline>#<stage>      sk STATE
+ *   gate state       pk GATE#<pipeline>#<stage>      sk STATE   (a gate in the stack's own account)
+ *                    pk GATE#<account>#<region>#<pipeline>#<stage>  (a gate in another account)
  *   override         pk OVERRIDE                     sk <id>
  *   history          pk HIST#<subject>               sk <ISO instant>#<5-digit batch index>-<8 hex random>
  * Contract, objective, pipeline and stage names cannot contain `#` (see core/contract.ts), so keys are unambiguous.
@@ -81,11 +82,15 @@ export class UnprocessedItemsError extends Error {
 type Item = Record<string, unknown>;
 
 const objectivePk = (contract: string, objective: string) => `OBJ#${contract}#${objective}`;
-const gatePk = (pipeline: string, stage: string) => `GATE#${pipeline}#${stage}`;
+/** Where a gate in another account is; absent for the stack's own (whose key stays as it always was). */
+type GateHome = { account: string; region?: string } | undefined;
+const gatePk = (pipeline: string, stage: string, home?: GateHome) =>
+  home === undefined ? `GATE#${pipeline}#${stage}` : `GATE#${home.account}#${home.region ?? ''}#${pipeline}#${stage}`;
+const homeOf = (gate: { account?: string; region?: string }): GateHome => (gate.account === undefined ? undefined : { account: gate.account, region: gate.region });
 const historyPk = (subject: string) => `HIST#${subject}`;
 
 function refPk(ref: RecordRef): string {
-  return ref.kind === 'objective' ? objectivePk(ref.contract, ref.objective) : gatePk(ref.pipeline, ref.stage);
+  return ref.kind === 'objective' ? objectivePk(ref.contract, ref.objective) : gatePk(ref.pipeline, ref.stage, homeOf(ref));
 }
 
 function isConditionFailure(err: unknown): boolean {
@@ -144,8 +149,8 @@ export class DynamoStore implements StorePort {
     return this.conditionalPut({ pk: objectivePk(next.contract, next.objective), sk: STATE_SK, ...toStorable(next) }, expectedVersion);
   }
 
-  async getGate(pipeline: string, stage: string): Promise<GateState | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: gatePk(pipeline, stage), sk: STATE_SK }, ConsistentRead: true }));
+  async getGate(pipeline: string, stage: string, home?: GateHome): Promise<GateState | undefined> {
+    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: gatePk(pipeline, stage, home), sk: STATE_SK }, ConsistentRead: true }));
     return res.Item ? withoutKeys<GateState>(res.Item) : undefined;
   }
 
@@ -156,7 +161,7 @@ export class DynamoStore implements StorePort {
 
   async putGate(next: GateState, expectedVersion: number): Promise<boolean> {
     assertVersionStep(`gate ${next.pipeline}/${next.stage}`, next.version, expectedVersion);
-    return this.conditionalPut({ pk: gatePk(next.pipeline, next.stage), sk: STATE_SK, ...toStorable(next) }, expectedVersion);
+    return this.conditionalPut({ pk: gatePk(next.pipeline, next.stage, homeOf(next)), sk: STATE_SK, ...toStorable(next) }, expectedVersion);
   }
 
   /** PutItem only if absent (expectedVersion 0) or still at expectedVersion; false on a lost race. */
@@ -366,12 +371,21 @@ function cmp(a: string, b: string): number {
 }
 
 /**
+ * Deadlines of every DynamoDB call the runtime makes (ms), per attempt; the SDK's own retry (standard mode,
+ * 3 attempts) stays on. Connect: a TCP+TLS handshake in-region takes milliseconds, 1 s means the endpoint is
+ * unreachable. Request: single-item reads and writes answer in tens of ms, a 25-item BatchWriteItem or a
+ * 1 MB Query page in well under a second; 3 s bounds a stuck connection without cutting a slow but live one.
+ */
+export const DYNAMODB_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true } as const;
+
+/**
  * Composition helper for the runtime: a DynamoStore on a document client built from the standard AWS
- * environment (region, AWS_ENDPOINT_URL[_DYNAMODB], credentials chain, the SDK's own retry settings).
+ * environment (region, AWS_ENDPOINT_URL[_DYNAMODB], credentials chain, the SDK's own retry settings), with
+ * connect and request timeouts (DYNAMODB_TIMEOUTS) unless `clientConfig.requestHandler` says otherwise.
  */
 export function createDynamoStore(tableName: string, opts: DynamoStoreOptions & { clientConfig?: DynamoDBClientConfig } = {}): DynamoStore {
   const { clientConfig, ...rest } = opts;
-  return new DynamoStore(DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig ?? {})), tableName, rest);
+  return new DynamoStore(DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: { ...DYNAMODB_TIMEOUTS }, ...clientConfig })), tableName, rest);
 }
 
 // Re-exported so callers of the store can catch every store error from one module.
