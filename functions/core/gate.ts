@@ -216,8 +216,9 @@ export function decideGate(input: GateDecisionInput): GateDecision {
 
   // 1. A claim of ours (the call just returned) or of a run that died: the transition says whether it happened.
   if (claim && t) {
-    if (claim.effect === 'disable' && isOurs(t)) return adopt(t, claim.at, claim.id !== input.claimId);
-    if (claim.effect === 'enable' && t.enabled) return recordUnfreeze(undefined);
+    // (A record already in the state the claim aimed at has nothing to announce: decided afresh below.)
+    if (claim.effect === 'disable' && isOurs(t) && !rec.disabledByUs) return adopt(t, claim.at, claim.id !== input.claimId);
+    if (claim.effect === 'enable' && t.enabled && rec.disabledByUs) return recordUnfreeze(undefined);
     // The call did not take effect (the claimant died before it, or it failed): decide afresh below.
   }
 
@@ -273,8 +274,10 @@ export function decideGate(input: GateDecisionInput): GateDecision {
     if (input.override?.id === consoleOverrideId(gate, rec.disabledAt)) return recordOverride(input.override);
     return recordUnfreeze(tr.lastChangedBy ?? 'someone');
   })();
-  if (claim && !decided.write) return { ...decided, action: 'drop-claim', write: true, why: `claim ${claim.id} (${claim.effect}) did not take effect; ${decided.why}` } as GateDecision;
-  return decided;
+  if (!claim) return decided;
+  // The claim found is resolved by this write, whatever else it says.
+  if (decided.action === 'none') return { ...decided, action: 'drop-claim', write: true, why: `claim ${claim.id} (${claim.effect}) did not take effect; ${decided.why}` };
+  return { ...decided, write: true };
 }
 
 function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
