@@ -9,7 +9,7 @@ import type { Assessment } from './assess.ts';
 import type { AlertRule } from './burn.ts';
 import { formatUtc } from './reason.ts';
 import { formatDuration } from './duration.ts';
-import { gateId } from './model.ts';
+import { gateId, gateRefOf } from './model.ts';
 
 export function describeWindow(contract: Contract): string {
   const w = contract.spec.window;
@@ -130,12 +130,15 @@ export interface GateLine {
  * A message ready to send: a tier change gets one line per gate saying what actually happened to it in the
  * run that sends it (`lineOf`; undefined when the run did not reconcile the gate). The gates the new tier
  * freezes are always listed; the others only when something is notable (unfrozen, held by someone, failed).
+ * `homeRegion` places a gate in another account named without a region.
  * Messages without a gate report are returned as they are.
  */
-export function withGateLines(message: OutboundMessage, lineOf: (gate: GateRef) => GateLine | undefined): OutboundMessage {
+export function withGateLines(message: OutboundMessage, lineOf: (gate: GateRef) => GateLine | undefined, homeRegion?: string): OutboundMessage {
   const { gateReport, ...rest } = message;
   if (!gateReport) return message;
-  const rows = gateReport.gates.flatMap(({ gate, frozenByTier }) => {
+  // A gate in another account named without a region is in the stack's region: name it so.
+  const gates = gateReport.gates.map(({ gate, frozenByTier }) => ({ gate: gateRefOf(gate, homeRegion), frozenByTier }));
+  const rows = gates.flatMap(({ gate, frozenByTier }) => {
     const line = lineOf(gate) ?? { action: 'unknown', status: 'not reconciled in this run (see the evaluator logs); retried next run' };
     if (!frozenByTier && line.action === 'none' && line.status === 'open') return [];
     return [{ gate: gateId(gate), frozenByTier, action: line.action, status: line.status }];
@@ -145,7 +148,8 @@ export function withGateLines(message: OutboundMessage, lineOf: (gate: GateRef) 
   const at = lines.indexOf(GATE_LINES_PLACEHOLDER);
   if (at === -1) return rest;
   lines.splice(at, 1, ...block);
-  return { ...rest, text: lines.join('\n'), json: { ...rest.json, gates: rows } };
+  const freezes = gates.filter((g) => g.frozenByTier).map((g) => gateId(g.gate));
+  return { ...rest, text: lines.join('\n'), json: { ...rest.json, freezes, gates: rows } };
 }
 
 /**

@@ -221,7 +221,7 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
     .filter((s): s is ObjectiveState => s !== undefined)
     .map((s) => ({ ref: { kind: 'objective', contract: s.contract, objective: s.objective } as RecordRef, outbox: s.outbox }));
   const leaseMs = options.sendLeaseMs ?? 120_000;
-  const first = await drainOutboxes(ports, objectiveOutboxes, now, leaseMs, (m) => withGateLines(m, (g) => gates.outcomeOf(g)));
+  const first = await drainOutboxes(ports, objectiveOutboxes, now, leaseMs, (m) => withGateLines(m, (g) => gates.outcomeOf(g), options.homeRegion));
   const settled = await gates.done;
   summary.gates.push(...settled.outcomes);
   summary.errors += settled.errors;

@@ -75,6 +75,8 @@ export interface CodePipelinePeer {
   hang(op: PeerOperation | undefined, opts?: { count?: number; apply?: boolean }): void;
   /** The next `count` calls of `op` fail with `type` (HTTP `status`, 400 by default) and change nothing. */
   fail(op: PeerOperation, type: string, opts?: { count?: number; status?: number; message?: string }): void;
+  /** Forgets the hangs and failures still waiting for calls (CodePipeline answers normally again). */
+  heal(): void;
   /** Every answer waits this long (ms), to widen the window in which overlapping runs race. */
   latencyMs: number;
   /** Calls currently left hanging. */
@@ -285,6 +287,10 @@ export async function startCodePipelinePeer(opts: Options = {}): Promise<CodePip
     },
     hang(op, o = {}) {
       hangs.push({ op, count: o.count ?? 1, apply: o.apply ?? false });
+    },
+    heal() {
+      hangs.length = 0;
+      failures.length = 0;
     },
     fail(op, type, o = {}) {
       failures.push({ op, type, count: o.count ?? 1, status: o.status ?? 400, message: o.message ?? `${type} (told to fail by the test)` });
