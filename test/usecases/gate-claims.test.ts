@@ -116,7 +116,7 @@ describe('a run killed at each step leaves nothing silent and nothing lost', () 
       return w.store.putGate(next, expected);
     };
     const first = await w.run({ store });
-    expect(first.gates.find((g) => g.id === WEB)?.action).toBe('error');
+    expect(first.gates.find((g) => g.pipeline === 'shop-web')?.action).toBe('error');
     expect(w.changes('DisableStageTransition')).toHaveLength(0);
     w.clock.set(T0 + HOUR + 5 * MIN);
     await w.run();
@@ -138,7 +138,7 @@ describe('a run killed at each step leaves nothing silent and nothing lost', () 
       },
     };
     const first = await w.run({ gate });
-    expect(first.gates.find((g) => g.id === WEB)?.action).toBe('error');
+    expect(first.gates.find((g) => g.pipeline === 'shop-web')?.action).toBe('error');
     expect(peer.transition('shop-web', 'Production')).toMatchObject({ enabled: false });
     expect(w.told('freeze')).toHaveLength(0);
     // The tier change went out and said so: the freeze was not confirmed in that run.
@@ -146,7 +146,7 @@ describe('a run killed at each step leaves nothing silent and nothing lost', () 
 
     w.clock.set(T0 + HOUR + 5 * MIN); // past the claim's lease
     const second = await w.run();
-    expect(second.gates.find((g) => g.id === WEB)?.action).toBe('froze');
+    expect(second.gates.find((g) => g.pipeline === 'shop-web')?.action).toBe('froze');
     expect(w.changes('DisableStageTransition')).toHaveLength(1);
     expect(w.told('freeze')).toHaveLength(1);
     const freezes = await w.history('freeze');
@@ -230,7 +230,7 @@ describe('a hanging CodePipeline (accepts the connection, never answers)', () =>
     w.traffic.burst(T0 + 40 * MIN, 300); // 1,400 of 1,440: frozen still, and fast enough to page
     peer.hang('GetPipelineState');
     const first = await w.run({}, lambda);
-    const web = first.gates.find((g) => g.id === WEB);
+    const web = first.gates.find((g) => g.pipeline === 'shop-web');
     expect(web).toMatchObject({ action: 'pending', status: 'pending: CodePipeline did not answer in time; retried next run' });
     expect(w.notifier.published.map((m) => `${m.attributes.event} ${m.attributes.severity}`)).toEqual(['tier-change info', 'burn-alert page']);
     expect(w.told('tier-change')[0]?.text).toContain(`- ${WEB}: pending: CodePipeline did not answer in time; retried next run`);
@@ -240,7 +240,7 @@ describe('a hanging CodePipeline (accepts the connection, never answers)', () =>
     peer.calls.length = 0;
     w.clock.set(T0 + HOUR + 5 * MIN);
     const second = await w.run({}, lambda);
-    expect(second.gates.find((g) => g.id === WEB)?.action).toBe('froze');
+    expect(second.gates.find((g) => g.pipeline === 'shop-web')?.action).toBe('froze');
     expect(w.changes('DisableStageTransition')).toHaveLength(1);
     expect(w.told('freeze')).toHaveLength(1);
   });
@@ -250,12 +250,12 @@ describe('a hanging CodePipeline (accepts the connection, never answers)', () =>
     w.burn();
     peer.hang('DisableStageTransition'); // never reaches CodePipeline
     const first = await w.run({}, lambda);
-    expect(first.gates.find((g) => g.id === WEB)?.action).toBe('pending');
+    expect(first.gates.find((g) => g.pipeline === 'shop-web')?.action).toBe('pending');
     expect((await w.store.getGate('shop-web', 'Production'))?.pending).toMatchObject({ effect: 'disable', leaseUntil: T0 + HOUR + MIN });
 
     w.clock.set(T0 + HOUR + 30_000); // an overlapping delivery inside the lease
     const overlap = await w.run({}, lambda);
-    expect(overlap.gates.find((g) => g.id === WEB)).toMatchObject({ action: 'pending', status: 'being changed by an overlapping run' });
+    expect(overlap.gates.find((g) => g.pipeline === 'shop-web')).toMatchObject({ action: 'pending', status: 'being changed by an overlapping run' });
     expect(peer.calls.filter((c) => c.op === 'DisableStageTransition')).toHaveLength(1);
 
     w.clock.set(T0 + HOUR + 5 * MIN);
