@@ -50,7 +50,7 @@ export interface EvaluateOptions {
   remainingMs?: () => number;
   /** Time kept from `remainingMs` for sending and recording after the gates (ms). @default 30000 */
   finishReserveMs?: number;
-  /** How long a gate claim keeps other runs off while its run calls CodePipeline (ms); longer than the gate budget. @default 60000 */
+  /** How long a gate claim keeps other runs off while its run calls CodePipeline (ms); at least twice the gate budget. @default 60000 */
   claimLeaseMs?: number;
   /** The stack's region: a gate in another account with no region is in this one (e.g. AWS_REGION). */
   homeRegion?: string;
@@ -207,7 +207,8 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
     overrideHonourMs: options.overrideHonourMs,
     ...(options.homeRegion !== undefined ? { homeRegion: options.homeRegion } : {}),
     claimId: options.runId ?? randomUUID(),
-    claimLeaseMs: options.claimLeaseMs ?? 60_000,
+    // A claim must outlive the call it covers: the call is cut off at the deadline at the latest.
+    claimLeaseMs: Math.max(options.claimLeaseMs ?? 60_000, 2 * deadline.budgetMs),
     maxAttempts,
     signal: deadline.signal,
   });
@@ -239,7 +240,7 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
  * The gates' deadline: at most `gateBudgetMs` from now, and never so late that the run could not send its
  * messages and record what it did before the Lambda's own timeout (`remainingMs` - `finishReserveMs`).
  */
-function gateDeadline(options: EvaluateOptions): { signal: AbortSignal; passed: Promise<void>; stop(): void } {
+function gateDeadline(options: EvaluateOptions): { budgetMs: number; signal: AbortSignal; passed: Promise<void>; stop(): void } {
   const remaining = options.remainingMs?.() ?? Number.POSITIVE_INFINITY;
   const budgetMs = Math.max(0, Math.min(options.gateBudgetMs ?? DEFAULT_GATE_BUDGET_MS, remaining - (options.finishReserveMs ?? DEFAULT_FINISH_RESERVE_MS)));
   const controller = new AbortController();
@@ -251,6 +252,7 @@ function gateDeadline(options: EvaluateOptions): { signal: AbortSignal; passed: 
     }, budgetMs);
   });
   return {
+    budgetMs,
     signal: controller.signal,
     passed,
     // Whatever gate work is still running gives up now (its claims wait for their lease).
