@@ -98,6 +98,12 @@ export interface OutboundMessage {
   /** Structured payload for HTTPS and Lambda subscribers. */
   json: Record<string, unknown>;
   attributes: MessageAttributes;
+  /**
+   * Gates whose fate the message reports (a tier change): what happened to each is only known once the run
+   * has reconciled them, so their lines are added when the message is sent (core/messages.ts withGateLines),
+   * and this field is dropped then.
+   */
+  gateReport?: { tier: string; gates: { gate: GateRef; frozenByTier: boolean }[] };
 }
 
 export interface NotifierPort {
@@ -108,6 +114,20 @@ export interface NotifierPort {
 // ---------------------------------------------------------------------------------------------
 // Deployment gates (CodePipeline stage transitions, Inbound)
 
+/**
+ * Where a gate is: a pipeline stage, in the stack's own account and region unless `account` is given
+ * (then `region` defaults to the stack's region). A gate in another account is reached through a role
+ * there (functions/adapters/sts.ts).
+ */
+export interface GateRef {
+  pipeline: string;
+  stage: string;
+  /** 12-digit AWS account id; absent: the stack's own account. */
+  account?: string;
+  /** AWS region, e.g. eu-west-1; absent: the stack's own region. */
+  region?: string;
+}
+
 export interface TransitionState {
   enabled: boolean;
   /** Present when disabled: the reason shown in the console. */
@@ -117,16 +137,26 @@ export interface TransitionState {
   lastChangedAt?: number;
 }
 
+/** Per call: an abort signal that cuts the call short when the run's gate deadline passes. */
+export interface GateCallOptions {
+  signal?: AbortSignal;
+}
+
 export interface GatePort {
   /** Throws a GateNotFoundError when the pipeline or stage does not exist. */
-  getInboundTransition(pipeline: string, stage: string): Promise<TransitionState>;
+  getInboundTransition(gate: GateRef, options?: GateCallOptions): Promise<TransitionState>;
   /** `reason` must already be sanitized (core/reason.ts): 1-300 chars of [a-zA-Z0-9!@ ()\.*?-]. */
-  disableInbound(pipeline: string, stage: string, reason: string): Promise<void>;
-  enableInbound(pipeline: string, stage: string): Promise<void>;
+  disableInbound(gate: GateRef, reason: string, options?: GateCallOptions): Promise<void>;
+  enableInbound(gate: GateRef, options?: GateCallOptions): Promise<void>;
 }
 
 export class GateNotFoundError extends Error {
   override name = 'GateNotFoundError';
+}
+
+/** The gate's account could not be reached (the role there could not be assumed). */
+export class GateAccessError extends Error {
+  override name = 'GateAccessError';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,22 +260,46 @@ export interface ChunkRef {
   id: string;
 }
 
+/**
+ * A run's intent to change a gate, written (conditionally, on the version) BEFORE it calls CodePipeline,
+ * so that of overlapping runs exactly one calls. Resolved by the same run once the call returned, or, after
+ * `leaseUntil`, by any run reading the transition (a run that died after claiming).
+ */
+export interface GateClaim {
+  /** Who claimed: unique per run (and gate). */
+  id: string;
+  /** The call the claimant is making. */
+  effect: 'disable' | 'enable';
+  /** disable only: the console reason it disables with. */
+  reason?: string;
+  /** Epoch ms the claim was taken. */
+  at: number;
+  /** Epoch ms until which no other run touches the gate; after it, the claim is resolved by reading the transition. */
+  leaseUntil: number;
+}
+
 /** Who holds a gate frozen: `contract#objective` keys mapped to the epoch ms they started holding. */
 export interface GateState {
   pipeline: string;
   stage: string;
+  /** Present for a gate in another account (GateRef.account). */
+  account?: string;
+  /** Present for a gate in another account: its region (the stack's region when the contract gave none). */
+  region?: string;
   holders: Record<string, number>;
   /** True while the transition is disabled by this system (the console reason is ours). */
   disabledByUs: boolean;
   disabledAt?: number;
   disabledReason?: string;
+  /** A CodePipeline call claimed and not yet recorded (see GateClaim). */
+  pending?: GateClaim;
   version: number;
   outbox: Record<string, PendingNotification>;
 }
 
 export interface Override {
   id: string;
-  /** `contract:<name>` (freeze lifted for that contract's gates) or `gate:<pipeline>/<stage>`. */
+  /** `contract:<name>` (freeze lifted for that contract's gates) or `gate:<gate id>` (core/gate.ts gateId: `<pipeline>/<stage>`, or `<account>/<region>/<pipeline>/<stage>` for another account). */
   scope: string;
   by: string;
   reason: string;
@@ -259,7 +313,7 @@ export interface Override {
 }
 
 export interface HistoryEntry {
-  /** `objective:<contract>#<objective>`, `gate:<pipeline>/<stage>`, `override:<id>`. */
+  /** `objective:<contract>#<objective>`, `gate:<gate id>` (core/gate.ts gateId), `override:<id>`. */
   subject: string;
   at: number;
   /** evaluation, tier-change, burn-alert, freeze, unfreeze, override, notification-sent, notification-failed, error */
@@ -268,7 +322,7 @@ export interface HistoryEntry {
 }
 
 /** Which record an outbox entry lives on. */
-export type RecordRef = { kind: 'objective'; contract: string; objective: string } | { kind: 'gate'; pipeline: string; stage: string };
+export type RecordRef = { kind: 'objective'; contract: string; objective: string } | ({ kind: 'gate' } & GateRef);
 
 export interface StorePort {
   /** States for the given objectives (missing ones are absent from the map), keyed `contract#objective`. */
@@ -279,13 +333,14 @@ export interface StorePort {
    */
   putObjectiveState(next: ObjectiveState, expectedVersion: number): Promise<boolean>;
 
-  getGate(pipeline: string, stage: string): Promise<GateState | undefined>;
-  /** The given gates' states (absent ones left out). */
-  getGates(refs: { pipeline: string; stage: string }[]): Promise<GateState[]>;
+  /** `home`: for a gate in another account, where it is (GateRef account and region); absent for the stack's own. */
+  getGate(pipeline: string, stage: string, home?: { account: string; region?: string }): Promise<GateState | undefined>;
+  /** The given gates' states (absent ones left out); `account`/`region` for gates in other accounts. */
+  getGates(refs: { pipeline: string; stage: string; account?: string; region?: string }[]): Promise<GateState[]>;
   /** Every gate ever registered (frozen or held at some point): how gates that left the contracts are still found. */
   listGates(): Promise<GateState[]>;
   /** Registers gates so listGates finds them (idempotent). */
-  registerGates(refs: { pipeline: string; stage: string }[]): Promise<void>;
+  registerGates(refs: { pipeline: string; stage: string; account?: string; region?: string }[]): Promise<void>;
   /** Same contract as putObjectiveState. */
   putGate(next: GateState, expectedVersion: number): Promise<boolean>;
 

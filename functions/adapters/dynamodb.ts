@@ -6,6 +6,7 @@
  * Layout (keys `pk`, `sk`, both S; TTL attribute `expiresAt`, epoch SECONDS, on every item):
  *   objective state  pk OBJ#<contract>#<objective>     sk STATE             expires 400 d after its last write
  *   gate state       pk GATE#<pipeline>#<stage>        sk STATE             expires 400 d after its last write
+ *                    pk GATE#<account>#<region>#<pipeline>#<stage>          (a gate in another account)
  *   gate registry    pk CATALOG                        sk GATES             a string set of gate ids ever frozen or held
  *   contract         pk CATALOG                        sk C#<contract>      the deployed contract; rewritten weekly
  *   override         pk OVERRIDE                       sk <id>              expires 400 d after it ends
@@ -131,14 +132,25 @@ type Item = Record<string, unknown>;
 type Capacity = { CapacityUnits?: number };
 
 const objectivePk = (contract: string, objective: string) => `OBJ#${contract}#${objective}`;
-const gatePk = (pipeline: string, stage: string) => `GATE#${pipeline}#${stage}`;
+/** Where a gate in another account is; absent for the stack's own (whose key stays as it always was). */
+type GateHome = { account: string; region?: string } | undefined;
+const gatePk = (pipeline: string, stage: string, home?: GateHome) =>
+  home === undefined ? `GATE#${pipeline}#${stage}` : `GATE#${home.account}#${home.region ?? ''}#${pipeline}#${stage}`;
+const homeOf = (gate: { account?: string; region?: string }): GateHome => (gate.account === undefined ? undefined : { account: gate.account, region: gate.region });
 const historyPk = (subject: string) => `HIST#${subject}`;
 const ledgerPk = (contract: string, objective: string) => `LEDGER#${contract}#${objective}`;
 const dailyPk = (contract: string, objective: string) => `DAILY#${contract}#${objective}`;
-const gateId = (g: { pipeline: string; stage: string }) => `${g.pipeline}#${g.stage}`;
+/** A gate's registry id: its key without `GATE#` (`pipeline#stage`, or `account#region#pipeline#stage`). */
+const gateId = (g: { pipeline: string; stage: string; account?: string; region?: string }) => gatePk(g.pipeline, g.stage, homeOf(g)).slice('GATE#'.length);
+function refOfGateId(id: string): { pipeline: string; stage: string; account?: string; region?: string } {
+  const parts = id.split('#');
+  if (parts.length === 2) return { pipeline: parts[0] ?? '', stage: parts[1] ?? '' };
+  const [account = '', region = '', pipeline = '', stage = ''] = parts;
+  return { pipeline, stage, account, ...(region ? { region } : {}) };
+}
 
 function refPk(ref: RecordRef): string {
-  return ref.kind === 'objective' ? objectivePk(ref.contract, ref.objective) : gatePk(ref.pipeline, ref.stage);
+  return ref.kind === 'objective' ? objectivePk(ref.contract, ref.objective) : gatePk(ref.pipeline, ref.stage, homeOf(ref));
 }
 
 function isConditionFailure(err: unknown): boolean {
@@ -199,14 +211,14 @@ export class DynamoStore implements StorePort {
     return this.conditionalPut({ pk: objectivePk(next.contract, next.objective), sk: STATE_SK, ...toStorable(next), expiresAt: this.liveExpiry() }, expectedVersion);
   }
 
-  async getGate(pipeline: string, stage: string): Promise<GateState | undefined> {
-    const res = await this.send('GetItem', new GetCommand({ TableName: this.tableName, Key: { pk: gatePk(pipeline, stage), sk: STATE_SK }, ConsistentRead: true }));
+  async getGate(pipeline: string, stage: string, home?: GateHome): Promise<GateState | undefined> {
+    const res = await this.send('GetItem', new GetCommand({ TableName: this.tableName, Key: { pk: gatePk(pipeline, stage, home), sk: STATE_SK }, ConsistentRead: true }));
     if (res.Item) this.countRead([res.Item]);
     return res.Item ? withoutKeys<GateState>(res.Item) : undefined;
   }
 
-  async getGates(refs: { pipeline: string; stage: string }[]): Promise<GateState[]> {
-    const keys = [...new Set(refs.map((r) => gatePk(r.pipeline, r.stage)))].map((pk) => ({ pk, sk: STATE_SK }));
+  async getGates(refs: { pipeline: string; stage: string; account?: string; region?: string }[]): Promise<GateState[]> {
+    const keys = [...new Set(refs.map((r) => gatePk(r.pipeline, r.stage, homeOf(r))))].map((pk) => ({ pk, sk: STATE_SK }));
     return (await this.batchGetAll(keys)).map((i) => withoutKeys<GateState>(i)).sort((a, b) => cmp(gateId(a), gateId(b)));
   }
 
@@ -215,14 +227,10 @@ export class DynamoStore implements StorePort {
     if (res.Item) this.countRead([res.Item]);
     const ids = [...((res.Item?.gates as Set<string> | undefined) ?? new Set<string>())];
     for (const id of ids) this.registered.add(id);
-    const refs = ids.map((id) => {
-      const [pipeline = '', stage = ''] = id.split('#');
-      return { pipeline, stage };
-    });
-    return this.getGates(refs);
+    return this.getGates(ids.map(refOfGateId));
   }
 
-  async registerGates(refs: { pipeline: string; stage: string }[]): Promise<void> {
+  async registerGates(refs: { pipeline: string; stage: string; account?: string; region?: string }[]): Promise<void> {
     const ids = [...new Set(refs.map(gateId))].filter((id) => !this.registered.has(id));
     if (ids.length === 0) return;
     // ADD on a string set is atomic and idempotent: concurrent runs never lose each other's gates.
@@ -242,7 +250,7 @@ export class DynamoStore implements StorePort {
 
   async putGate(next: GateState, expectedVersion: number): Promise<boolean> {
     assertVersionStep(`gate ${next.pipeline}/${next.stage}`, next.version, expectedVersion);
-    const ok = await this.conditionalPut({ pk: gatePk(next.pipeline, next.stage), sk: STATE_SK, ...toStorable(next), expiresAt: this.liveExpiry() }, expectedVersion);
+    const ok = await this.conditionalPut({ pk: gatePk(next.pipeline, next.stage, homeOf(next)), sk: STATE_SK, ...toStorable(next), expiresAt: this.liveExpiry() }, expectedVersion);
     if (ok && (next.disabledByUs || Object.keys(next.holders).length > 0)) await this.registerGates([next]);
     return ok;
   }
@@ -553,12 +561,21 @@ function cmp(a: string, b: string): number {
 }
 
 /**
+ * Deadlines of every DynamoDB call the runtime makes (ms), per attempt; the SDK's own retry (standard mode,
+ * 3 attempts) stays on. Connect: a TCP+TLS handshake in-region takes milliseconds, 1 s means the endpoint is
+ * unreachable. Request: single-item reads and writes answer in tens of ms, a 25-item BatchWriteItem or a
+ * 1 MB Query page in well under a second; 3 s bounds a stuck connection without cutting a slow but live one.
+ */
+export const DYNAMODB_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true } as const;
+
+/**
  * Composition helper for the runtime: a DynamoStore on a document client built from the standard AWS
- * environment (region, AWS_ENDPOINT_URL[_DYNAMODB], credentials chain, the SDK's own retry settings).
+ * environment (region, AWS_ENDPOINT_URL[_DYNAMODB], credentials chain, the SDK's own retry settings), with
+ * connect and request timeouts (DYNAMODB_TIMEOUTS) unless `clientConfig.requestHandler` says otherwise.
  */
 export function createDynamoStore(tableName: string, opts: DynamoStoreOptions & { clientConfig?: DynamoDBClientConfig } = {}): DynamoStore {
   const { clientConfig, ...rest } = opts;
-  return new DynamoStore(DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig ?? {})), tableName, rest);
+  return new DynamoStore(DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: { ...DYNAMODB_TIMEOUTS }, ...clientConfig })), tableName, rest);
 }
 
 // Re-exported so callers of the store can catch every store error from one module.

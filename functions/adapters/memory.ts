@@ -27,6 +27,7 @@ import {
   type Clock,
   type Datapoint,
   type GatePort,
+  type GateRef,
   type GateState,
   type HistoryEntry,
   type MetricQuery,
@@ -68,9 +69,24 @@ function copy<T>(value: T): T {
   return structuredClone(value);
 }
 
-function gateKey(pipeline: string, stage: string): string {
-  return `${pipeline}#${stage}`;
+/** Where a gate in another account is (GateRef account and region); absent for the stack's own. */
+type GateHome = { account: string; region?: string } | undefined;
+
+/** A gate's key: `pipeline#stage` in the stack's own account, `account#region#pipeline#stage` in another (as in DynamoDB). */
+function gateKey(pipeline: string, stage: string, home?: GateHome): string {
+  return home === undefined ? `${pipeline}#${stage}` : `${home.account}#${home.region ?? ''}#${pipeline}#${stage}`;
 }
+
+/** The gate a key names (the inverse of gateKey). */
+function refOfKey(key: string): { pipeline: string; stage: string; account?: string; region?: string } {
+  const parts = key.split('#');
+  if (parts.length === 2) return { pipeline: parts[0] ?? '', stage: parts[1] ?? '' };
+  const [account = '', region = '', pipeline = '', stage = ''] = parts;
+  return { pipeline, stage, account, ...(region ? { region } : {}) };
+}
+
+const homeOf = (gate: { account?: string; region?: string }): GateHome =>
+  gate.account === undefined ? undefined : { account: gate.account, ...(gate.region !== undefined ? { region: gate.region } : {}) };
 
 /** What a store holds by kind, counting only items whose lifetime has not ended (see census). */
 export interface StoreCensus {
@@ -127,30 +143,27 @@ export class MemoryStore implements StorePort {
     return true;
   }
 
-  async getGate(pipeline: string, stage: string): Promise<GateState | undefined> {
-    const g = this.gates.get(gateKey(pipeline, stage));
+  async getGate(pipeline: string, stage: string, home?: GateHome): Promise<GateState | undefined> {
+    const g = this.gates.get(gateKey(pipeline, stage, home));
     return g ? copy(g) : undefined;
   }
 
-  async getGates(refs: { pipeline: string; stage: string }[]): Promise<GateState[]> {
-    const keys = [...new Set(refs.map((r) => gateKey(r.pipeline, r.stage)))].sort();
+  async getGates(refs: { pipeline: string; stage: string; account?: string; region?: string }[]): Promise<GateState[]> {
+    const keys = [...new Set(refs.map((r) => gateKey(r.pipeline, r.stage, homeOf(r))))].sort();
     return keys.flatMap((k) => (this.gates.has(k) ? [copy(this.gates.get(k) as GateState)] : []));
   }
 
   async listGates(): Promise<GateState[]> {
-    return this.getGates([...this.registry].map((k) => {
-      const [pipeline = '', stage = ''] = k.split('#');
-      return { pipeline, stage };
-    }));
+    return this.getGates([...this.registry].map(refOfKey));
   }
 
-  async registerGates(refs: { pipeline: string; stage: string }[]): Promise<void> {
-    for (const r of refs) this.registry.add(gateKey(r.pipeline, r.stage));
+  async registerGates(refs: { pipeline: string; stage: string; account?: string; region?: string }[]): Promise<void> {
+    for (const r of refs) this.registry.add(gateKey(r.pipeline, r.stage, homeOf(r)));
   }
 
   async putGate(next: GateState, expectedVersion: number): Promise<boolean> {
     assertVersionStep(`gate ${next.pipeline}/${next.stage}`, next.version, expectedVersion);
-    const key = gateKey(next.pipeline, next.stage);
+    const key = gateKey(next.pipeline, next.stage, homeOf(next));
     const stored = toStorable(next);
     const current = this.gates.get(key);
     if (!(expectedVersion === 0 ? current === undefined : current?.version === expectedVersion)) return false;
@@ -161,7 +174,7 @@ export class MemoryStore implements StorePort {
   }
 
   private recordOf(ref: RecordRef): ObjectiveState | GateState | undefined {
-    return ref.kind === 'objective' ? this.objectives.get(objectiveKey(ref.contract, ref.objective)) : this.gates.get(gateKey(ref.pipeline, ref.stage));
+    return ref.kind === 'objective' ? this.objectives.get(objectiveKey(ref.contract, ref.objective)) : this.gates.get(gateKey(ref.pipeline, ref.stage, homeOf(ref)));
   }
 
   // Outbox changes bump the version: a run holding an older copy of the record must not write the
@@ -378,6 +391,9 @@ export interface GateCall {
   op: 'get' | 'disable' | 'enable';
   pipeline: string;
   stage: string;
+  /** Present for a gate in another account. */
+  account?: string;
+  region?: string;
   reason?: string;
   /** Set when the call threw (failNext, unknown stage, invalid reason); it changed nothing. */
   failed?: true;
@@ -393,21 +409,24 @@ export class MemoryGate implements GatePort {
   /** With a clock, our own disable/enable set lastChangedAt like CodePipeline does. */
   constructor(private readonly clock?: Clock) {}
 
-  /** Registers a stage whose inbound transition starts as `initial` (enabled by default). */
-  addStage(pipeline: string, stage: string, initial: TransitionState = { enabled: true }): this {
-    this.transitions.set(gateKey(pipeline, stage), copy(initial));
+  /**
+   * Registers a stage whose inbound transition starts as `initial` (enabled by default); `home` places it in
+   * another account (and region), where the same pipeline name is another gate.
+   */
+  addStage(pipeline: string, stage: string, initial: TransitionState = { enabled: true }, home?: GateHome): this {
+    this.transitions.set(gateKey(pipeline, stage, home), copy(initial));
     return this;
   }
 
   /** What a person in the console does: sets the transition directly (the stage must be registered). */
-  setTransition(pipeline: string, stage: string, state: TransitionState): void {
-    this.require(pipeline, stage);
-    this.transitions.set(gateKey(pipeline, stage), copy(state));
+  setTransition(pipeline: string, stage: string, state: TransitionState, home?: GateHome): void {
+    this.require({ pipeline, stage, ...home });
+    this.transitions.set(gateKey(pipeline, stage, home), copy(state));
   }
 
   /** Current transition, without recording a call (for assertions). */
-  peek(pipeline: string, stage: string): TransitionState | undefined {
-    const t = this.transitions.get(gateKey(pipeline, stage));
+  peek(pipeline: string, stage: string, home?: GateHome): TransitionState | undefined {
+    const t = this.transitions.get(gateKey(pipeline, stage, home));
     return t ? copy(t) : undefined;
   }
 
@@ -417,22 +436,22 @@ export class MemoryGate implements GatePort {
     this.failWith = error;
   }
 
-  async getInboundTransition(pipeline: string, stage: string): Promise<TransitionState> {
-    return this.call({ op: 'get', pipeline, stage }, () => copy(this.require(pipeline, stage)));
+  async getInboundTransition(gate: GateRef): Promise<TransitionState> {
+    return this.call({ op: 'get', ...gateFields(gate) }, () => copy(this.require(gate)));
   }
 
-  async disableInbound(pipeline: string, stage: string, reason: string): Promise<void> {
-    this.call({ op: 'disable', pipeline, stage, reason }, () => {
+  async disableInbound(gate: GateRef, reason: string): Promise<void> {
+    this.call({ op: 'disable', ...gateFields(gate), reason }, () => {
       assertTransitionReason(reason);
-      this.require(pipeline, stage);
-      this.transitions.set(gateKey(pipeline, stage), { enabled: false, disabledReason: reason, ...this.changedNow() });
+      this.require(gate);
+      this.transitions.set(gateKey(gate.pipeline, gate.stage, homeOf(gate)), { enabled: false, disabledReason: reason, ...this.changedNow() });
     });
   }
 
-  async enableInbound(pipeline: string, stage: string): Promise<void> {
-    this.call({ op: 'enable', pipeline, stage }, () => {
-      this.require(pipeline, stage);
-      this.transitions.set(gateKey(pipeline, stage), { enabled: true, ...this.changedNow() });
+  async enableInbound(gate: GateRef): Promise<void> {
+    this.call({ op: 'enable', ...gateFields(gate) }, () => {
+      this.require(gate);
+      this.transitions.set(gateKey(gate.pipeline, gate.stage, homeOf(gate)), { enabled: true, ...this.changedNow() });
     });
   }
 
@@ -454,13 +473,18 @@ export class MemoryGate implements GatePort {
     return this.clock ? { lastChangedBy: MEMORY_GATE_IDENTITY, lastChangedAt: this.clock.now() } : { lastChangedBy: MEMORY_GATE_IDENTITY };
   }
 
-  private require(pipeline: string, stage: string): TransitionState {
-    const t = this.transitions.get(gateKey(pipeline, stage));
+  private require(gate: GateRef): TransitionState {
+    const t = this.transitions.get(gateKey(gate.pipeline, gate.stage, homeOf(gate)));
     if (!t) {
-      throw new GateNotFoundError(`pipeline "${pipeline}" stage "${stage}" does not exist (MemoryGate: register it with addStage)`);
+      const where = gate.account === undefined ? '' : ` in account ${gate.account} (${gate.region ?? 'home region'})`;
+      throw new GateNotFoundError(`pipeline "${gate.pipeline}" stage "${gate.stage}"${where} does not exist (MemoryGate: register it with addStage)`);
     }
     return t;
   }
+}
+
+function gateFields(gate: GateRef): Pick<GateCall, 'pipeline' | 'stage' | 'account' | 'region'> {
+  return { pipeline: gate.pipeline, stage: gate.stage, ...homeOf(gate) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -96,9 +96,18 @@ export class SnsNotifier implements NotifierPort {
 }
 
 /**
+ * Deadlines of every SNS Publish (ms), per attempt; the SDK's own retry (standard mode, 3 attempts) stays on.
+ * Connect 2 s: an in-region endpoint answers a handshake in milliseconds. Request 5 s: a Publish of up to
+ * 256 KiB is acknowledged in tens of ms; a page waits at most about 3 x (2 + 5) s before it is left for the
+ * next run, well inside the Lambda's time.
+ */
+export const SNS_TIMEOUTS = { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true } as const;
+
+/**
  * Composition helper for the runtime: an SnsNotifier on a client built from the standard AWS environment
- * (region, AWS_ENDPOINT_URL[_SNS], credentials chain, the SDK's own retry settings).
+ * (region, AWS_ENDPOINT_URL[_SNS], credentials chain, the SDK's own retry settings), with connect and
+ * request timeouts (SNS_TIMEOUTS) unless `clientConfig.requestHandler` says otherwise.
  */
 export function createSnsNotifier(topicArn: string, opts: { clientConfig?: SNSClientConfig } = {}): SnsNotifier {
-  return new SnsNotifier(new SNSClient(opts.clientConfig ?? {}), topicArn);
+  return new SnsNotifier(new SNSClient({ requestHandler: { ...SNS_TIMEOUTS }, ...opts.clientConfig }), topicArn);
 }

@@ -220,6 +220,16 @@ export const GateSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9.@\-_]{1,100}$/, { message: 'must be a CodePipeline stage name (letters, digits, . @ - _, up to 100)' }),
   critical: z.boolean().default(false).describe('Critical pipelines freeze only when the budget is exhausted'),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' })
+    .optional()
+    .describe("AWS account of the pipeline, when not the stack's own (the evaluator assumes a role there)"),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be an AWS region such as eu-west-1' })
+    .optional()
+    .describe("AWS region of the pipeline, when not the stack's own"),
 });
 
 export const NotifySchema = z.strictObject({
@@ -280,7 +290,7 @@ export const SpecSchema = z.strictObject({
     .superRefine((list, ctx) => {
       const seen = new Set<string>();
       list.forEach((g, i) => {
-        const key = `${g.pipeline}/${g.stage}`;
+        const key = [g.account, g.region, g.pipeline, g.stage].filter((part) => part !== undefined).join('/');
         if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `duplicate gate ${key}`, path: [i] });
         seen.add(key);
       });

@@ -4,11 +4,12 @@
  * Percentages in text are PERCENT OF ERROR BUDGET remaining unless said otherwise.
  */
 import type { Contract, Objective, Severity, Tier } from './contract.ts';
-import type { OutboundMessage, Override } from '../ports.ts';
+import type { GateRef, OutboundMessage, Override } from '../ports.ts';
 import type { Assessment } from './assess.ts';
 import type { AlertRule } from './burn.ts';
 import { formatUtc } from './reason.ts';
 import { formatDuration } from './duration.ts';
+import { gateId, gateRefOf } from './model.ts';
 
 export function describeWindow(contract: Contract): string {
   const w = contract.spec.window;
@@ -25,9 +26,30 @@ function burnLine(burnRates: Record<string, number>): string {
     .join(', ');
 }
 
-/** SNS subjects: at most 100 printable ASCII characters. */
-function subject(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+/** SNS limits an email subject to 100 printable ASCII characters. */
+export const SUBJECT_MAX_CHARS = 100;
+
+/** A part of a subject that may be shortened (a name), as opposed to one that must survive whole (the tier). */
+type SubjectPart = string | { name: string };
+
+const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, '?');
+
+/**
+ * A subject of at most 100 printable ASCII characters. When too long, the names are shortened, each
+ * ending in `...`, the longest first, so that the rest (severity, new tier, budget) is kept whole.
+ */
+export function fitSubject(parts: SubjectPart[]): string {
+  const texts = parts.map((p) => printable(typeof p === 'string' ? p : p.name));
+  const whole = texts.join('');
+  if (whole.length <= SUBJECT_MAX_CHARS) return whole;
+  const names = parts.map((p) => typeof p !== 'string');
+  const budget = SUBJECT_MAX_CHARS - texts.filter((_, i) => !names[i]).join('').length;
+  const lengths = texts.filter((_, i) => names[i]).map((t) => t.length);
+  // The largest cap on each name's length (ellipsis included) that fits the budget; 4 keeps one character and `...`.
+  let cap = Math.max(0, ...lengths);
+  while (cap > 4 && lengths.reduce((n, l) => n + Math.min(l, cap), 0) > budget) cap--;
+  const out = texts.map((t, i) => (names[i] && t.length > cap ? `${t.slice(0, cap - 3)}...` : t)).join('');
+  return out.length <= SUBJECT_MAX_CHARS ? out : `${out.slice(0, SUBJECT_MAX_CHARS - 3)}...`;
 }
 
 type OkAssessment = Extract<Assessment, { status: 'ok' }>;
@@ -39,9 +61,12 @@ export interface TierChangeInput {
   to: Tier;
   assessment: OkAssessment;
   atMs: number;
-  /** Gates this tier freezes, as `pipeline/stage`. */
-  freezes: string[];
+  /** The contract's gates, and whether the new tier freezes each. What happened to them is added at send time. */
+  gates: { gate: GateRef; frozenByTier: boolean }[];
 }
+
+/** Where a tier change's gate lines go; withGateLines replaces it when the message is sent. */
+export const GATE_LINES_PLACEHOLDER = 'Deployments: reported when this message is sent';
 
 /** Severity of a tier change: the new tier's when getting worse, info when recovering. */
 export function tierChangeSeverity(tiers: Tier[], from: Tier | null, to: Tier, toSeverity: Severity): Severity {
@@ -51,7 +76,8 @@ export function tierChangeSeverity(tiers: Tier[], from: Tier | null, to: Tier, t
 }
 
 export function tierChangeMessage(input: TierChangeInput, severity: Severity): OutboundMessage {
-  const { contract, objective, from, to, assessment: a, atMs, freezes } = input;
+  const { contract, objective, from, to, assessment: a, atMs, gates } = input;
+  const freezes = gates.filter((g) => g.frozenByTier).map((g) => gateId(g.gate));
   const name = contract.metadata.name;
   const fromName = from?.name ?? 'none';
   const forecast = a.forecast24h.alreadyExhausted
@@ -67,11 +93,11 @@ export function tierChangeMessage(input: TierChangeInput, severity: Severity): O
     `Error budget remaining: ${pct(a.remainingPct)}${a.remainingPct < 0 ? ' (OVERSPENT)' : ''} - ${round(a.badEvents)} bad of ${round(a.allowedBad)} allowed`,
     `Burn rates: ${burnLine(a.burnRates)}`,
     `Forecast: ${forecast}`,
-    freezes.length ? `Deployments frozen: ${freezes.join(', ')}` : `Deployments: no freeze in tier ${to.name}`,
   ];
   if (to.notify.length) lines.push(`Audiences: ${to.notify.join(', ')}`);
+  lines.push(GATE_LINES_PLACEHOLDER);
   return {
-    subject: subject(`[SLO ${severity}] ${name}/${objective.name}: ${fromName} -> ${to.name} (${pct(a.remainingPct)} budget left)`),
+    subject: fitSubject([`[SLO ${severity}] `, { name }, '/', { name: objective.name }, ': ', { name: fromName }, ` -> ${to.name} (${pct(a.remainingPct)} budget left)`]),
     text: lines.join('\n'),
     json: {
       event: 'tier-change',
@@ -89,7 +115,41 @@ export function tierChangeMessage(input: TierChangeInput, severity: Severity): O
       audiences: to.notify,
     },
     attributes: { contract: name, objective: objective.name, tier: to.name, previousTier: fromName, severity, event: 'tier-change' },
+    gateReport: { tier: to.name, gates },
   };
+}
+
+/** What one run found or did to a gate (core/gate.ts GateOutcome), as far as a message needs it. */
+export interface GateLine {
+  action: string;
+  /** `frozen now (held by ...)`, `pending: CodePipeline did not answer in time; retried next run`, ... */
+  status: string;
+}
+
+/**
+ * A message ready to send: a tier change gets one line per gate saying what actually happened to it in the
+ * run that sends it (`lineOf`; undefined when the run did not reconcile the gate). The gates the new tier
+ * freezes are always listed; the others only when something is notable (unfrozen, held by someone, failed).
+ * `homeRegion` places a gate in another account named without a region.
+ * Messages without a gate report are returned as they are.
+ */
+export function withGateLines(message: OutboundMessage, lineOf: (gate: GateRef) => GateLine | undefined, homeRegion?: string): OutboundMessage {
+  const { gateReport, ...rest } = message;
+  if (!gateReport) return message;
+  // A gate in another account named without a region is in the stack's region: name it so.
+  const gates = gateReport.gates.map(({ gate, frozenByTier }) => ({ gate: gateRefOf(gate, homeRegion), frozenByTier }));
+  const rows = gates.flatMap(({ gate, frozenByTier }) => {
+    const line = lineOf(gate) ?? { action: 'unknown', status: 'not reconciled in this run (see the evaluator logs); retried next run' };
+    if (!frozenByTier && line.action === 'none' && line.status === 'open') return [];
+    return [{ gate: gateId(gate), frozenByTier, action: line.action, status: line.status }];
+  });
+  const block = rows.length ? ['Deployments:', ...rows.map((r) => `- ${r.gate}: ${r.status}`)] : [`Deployments: no freeze in tier ${gateReport.tier}`];
+  const lines = rest.text.split('\n');
+  const at = lines.indexOf(GATE_LINES_PLACEHOLDER);
+  if (at === -1) return rest;
+  lines.splice(at, 1, ...block);
+  const freezes = gates.filter((g) => g.frozenByTier).map((g) => gateId(g.gate));
+  return { ...rest, text: lines.join('\n'), json: { ...rest.json, freezes, gates: rows } };
 }
 
 /**
@@ -120,7 +180,7 @@ export function burnAlertMessage(
     ...(alsoFiring.length ? [`Also firing (not sent separately): ${alsoFiring.join(', ')}`] : []),
   ].join('\n');
   return {
-    subject: subject(`[SLO ${rule.severity}] ${name}/${objective.name}: burn rate ${longRate.toFixed(1)}x over ${long}`),
+    subject: fitSubject([`[SLO ${rule.severity}] `, { name }, '/', { name: objective.name }, `: burn rate ${longRate.toFixed(1)}x over ${long}`]),
     text,
     json: {
       event: 'burn-alert',
@@ -144,6 +204,9 @@ export function burnAlertMessage(
 export interface GateEventInput {
   pipeline: string;
   stage: string;
+  /** A gate in another account: its account and region (named in the text, the subject and the JSON). */
+  account?: string;
+  region?: string;
   /** Every contract that lists the gate: each one's subscribers hear of it. */
   contracts: string[];
   /** Objective keys (`contract#objective`) holding the gate. */
@@ -152,27 +215,40 @@ export interface GateEventInput {
   reason?: string;
 }
 
-export function freezeMessage(input: GateEventInput): OutboundMessage {
-  const gate = `${input.pipeline}/${input.stage}`;
+/** The gate's identity in a message's JSON: pipeline and stage, plus account and region for another account. */
+function gateJson(input: GateEventInput): Record<string, unknown> {
   return {
-    subject: subject(`[SLO ticket] deployments frozen: ${gate}`),
+    pipeline: input.pipeline,
+    stage: input.stage,
+    ...(input.account !== undefined ? { account: input.account, region: input.region ?? null, gate: gateId(input) } : {}),
+  };
+}
+
+/** `shop-web/Production`, or `shop-web/Production in account 111122223333 (eu-west-1)`. */
+function gateWords(input: GateEventInput): string {
+  const where = input.account === undefined ? '' : ` in account ${input.account}${input.region ? ` (${input.region})` : ''}`;
+  return `${input.pipeline}/${input.stage}${where}`;
+}
+
+export function freezeMessage(input: GateEventInput): OutboundMessage {
+  return {
+    subject: fitSubject(['[SLO ticket] deployments frozen: ', { name: gateId(input) }]),
     text: [
-      `Deployments into ${gate} are frozen (Inbound transition disabled) since ${formatUtc(input.atMs)}.`,
-      `Held by: ${input.holders.join(', ')}`,
+      `Deployments into ${gateWords(input)} are frozen (Inbound transition disabled) since ${formatUtc(input.atMs)}.`,
+      `Held by: ${input.holders.join(', ') || '-'}`,
       `Reason shown in CodePipeline: ${input.reason ?? '-'}`,
       'The freeze lifts by itself when no error budget policy needs it. To ship anyway, record an override.',
     ].join('\n'),
-    json: { event: 'freeze', pipeline: input.pipeline, stage: input.stage, holders: input.holders, at: new Date(input.atMs).toISOString(), reason: input.reason ?? null },
+    json: { event: 'freeze', ...gateJson(input), holders: input.holders, at: new Date(input.atMs).toISOString(), reason: input.reason ?? null },
     attributes: { contract: input.contracts, objective: '-', tier: '-', previousTier: '-', severity: 'ticket', event: 'freeze' },
   };
 }
 
 export function unfreezeMessage(input: GateEventInput): OutboundMessage {
-  const gate = `${input.pipeline}/${input.stage}`;
   return {
-    subject: subject(`[SLO info] deployments unfrozen: ${gate}`),
-    text: `Deployments into ${gate} are open again (Inbound transition enabled) since ${formatUtc(input.atMs)}: ${input.reason ?? 'no contract needs the freeze any more'}.`,
-    json: { event: 'unfreeze', pipeline: input.pipeline, stage: input.stage, at: new Date(input.atMs).toISOString(), reason: input.reason ?? null },
+    subject: fitSubject(['[SLO info] deployments unfrozen: ', { name: gateId(input) }]),
+    text: `Deployments into ${gateWords(input)} are open again (Inbound transition enabled) since ${formatUtc(input.atMs)}: ${input.reason ?? 'no contract needs the freeze any more'}.`,
+    json: { event: 'unfreeze', ...gateJson(input), at: new Date(input.atMs).toISOString(), reason: input.reason ?? null },
     attributes: { contract: input.contracts, objective: '-', tier: '-', previousTier: '-', severity: 'info', event: 'unfreeze' },
   };
 }
@@ -181,7 +257,9 @@ export function unfreezeMessage(input: GateEventInput): OutboundMessage {
 export function overrideMessage(o: Override, atMs: number, note: string, contracts?: string[]): OutboundMessage {
   const revoked = o.revokedAt !== undefined;
   return {
-    subject: subject(revoked ? `[SLO ticket] override revoked on ${o.scope} by ${o.revokedBy ?? '-'}` : `[SLO ticket] freeze override on ${o.scope} by ${o.by}`),
+    subject: fitSubject(
+      revoked ? ['[SLO ticket] override revoked on ', { name: o.scope }, ' by ', { name: o.revokedBy ?? '-' }] : ['[SLO ticket] freeze override on ', { name: o.scope }, ' by ', { name: o.by }],
+    ),
     text: [
       `Override of the deployment freeze on ${o.scope}.`,
       `By: ${o.by}`,

@@ -15,7 +15,7 @@
  *   Each UTC day's figures are handed back once, when the day is over, as a DailySummary.
  */
 import type { Contract, Objective, Tier } from './contract.ts';
-import type { DailySummary, DayStats, HistoryEntry, ObjectiveState, OutboundMessage } from '../ports.ts';
+import type { DailySummary, DayStats, GateRef, HistoryEntry, ObjectiveState, OutboundMessage } from '../ports.ts';
 import type { Assessment } from './assess.ts';
 import type { LedgerSummary } from './ledger.ts';
 import { decideTier, gateFrozenBy } from './policy.ts';
@@ -47,7 +47,8 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-function tierByName(tiers: Tier[], name: string | null): Tier | null {
+/** The policy's tier of that name, or null (no tier yet, or a name the policy no longer has). */
+export function tierByName(tiers: Tier[], name: string | null): Tier | null {
   return name === null ? null : (tiers.find((t) => t.name === name) ?? null);
 }
 
@@ -126,9 +127,10 @@ export function nextObjectiveState(input: ObjectiveDecisionInput): ObjectiveDeci
     // The first evaluation of an objective announces only a tier worse than the best one.
     if (previousTier !== null || policy.tiers[0]?.name !== tier.name) {
       const okA = a as Extract<Assessment, { status: 'ok' }>;
-      const freezes = contract.spec.gates.filter((g) => gateFrozenBy(tier as Tier, g)).map((g) => `${g.pipeline}/${g.stage}`);
+      // Each gate's fate is filled in when the message is sent, from that run's gate outcomes.
+      const gates = contract.spec.gates.map((g) => ({ gate: gateOf(g), frozenByTier: gateFrozenBy(tier as Tier, g) }));
       const severity = tierChangeSeverity(policy.tiers, previousTier, tier, tierSeverity(tier));
-      notes.push(tierChangeMessage({ contract, objective, from: previousTier, to: tier, assessment: okA, atMs: now, freezes }, severity));
+      notes.push(tierChangeMessage({ contract, objective, from: previousTier, to: tier, assessment: okA, atMs: now, gates }, severity));
     }
     history.push({ subject, at: now, type: 'tier-change', detail: { from: previousTier?.name ?? null, to: tier.name, remainingPct: state.remainingPct } });
     today = { ...today, tierChanges: today.tierChanges + 1 };
@@ -154,4 +156,14 @@ export function nextObjectiveState(input: ObjectiveDecisionInput): ObjectiveDeci
   });
   state.today = today;
   return { state, history, changed, ...(daily ? { daily } : {}) };
+}
+
+/** A contract's gate as a GateRef (account and region only when the contract names them). */
+function gateOf(g: Contract['spec']['gates'][number]): GateRef {
+  return {
+    pipeline: g.pipeline,
+    stage: g.stage,
+    ...(g.account !== undefined ? { account: g.account } : {}),
+    ...(g.region !== undefined ? { region: g.region } : {}),
+  };
 }

@@ -9,7 +9,7 @@ import { windowBounds } from './window.ts';
 import { forecastExhaustion } from './forecast.ts';
 import { formatUtc } from './reason.ts';
 import { describeWindow, pct } from './messages.ts';
-import { objectiveKey } from './model.ts';
+import { gateId, objectiveKey } from './model.ts';
 import { DAY_MS } from './duration.ts';
 
 export interface ReportInput {
@@ -74,7 +74,7 @@ export function buildReport(input: ReportInput): Report {
   }
   const freezes = input.gates
     .filter((g) => g.disabledByUs)
-    .map((g) => ({ gate: `${g.pipeline}/${g.stage}`, holders: Object.keys(g.holders).sort(), since: g.disabledAt ?? null }));
+    .map((g) => ({ gate: gateId(g), holders: Object.keys(g.holders).sort(), since: g.disabledAt ?? null }));
   // reviewBy is a calendar day: overdue once that UTC day has ended.
   const overdueReviews = input.contracts
     .filter((c) => Date.parse(`${c.spec.reviewBy}T00:00:00Z`) + DAY_MS <= input.nowMs)

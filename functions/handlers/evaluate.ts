@@ -1,7 +1,8 @@
 /**
  * Scheduled evaluator (EventBridge, every 5 minutes by default). Parses nothing from the event: the
  * contracts are in the bundle and the configuration in the environment. Builds the ports once per
- * container, runs the use case, reports the run.
+ * container, runs the use case, reports the run. The Lambda context gives the run its deadline (gate work
+ * stops in time to send and record before the function's timeout) and its claim id (the request id).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -17,8 +18,19 @@ const contracts = bundledContracts();
 const ports = awsPorts({ telemetry, logger });
 const options = { overrideHonourMs: minutesEnv('OVERRIDE_HONOUR_MINUTES', 240), ...evaluatorOptionsFromEnv() };
 
-export const handler = async (): Promise<Omit<EvaluationSummary, 'objectives'> & { objectives: number }> => {
-  const summary = await evaluate(ports, contracts, options);
+/** The slice of the Lambda context the evaluator uses. */
+export interface EvaluatorContext {
+  getRemainingTimeInMillis(): number;
+  awsRequestId?: string;
+}
+
+export const handler = async (_event?: unknown, context?: EvaluatorContext): Promise<Omit<EvaluationSummary, 'objectives'> & { objectives: number }> => {
+  const summary = await evaluate(ports, contracts, {
+    ...options,
+    ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+    ...(context?.awsRequestId ? { runId: context.awsRequestId } : {}),
+    ...(process.env.AWS_REGION ? { homeRegion: process.env.AWS_REGION } : {}),
+  });
   telemetry.runCompleted(summary);
   // Only what changed or failed: a line per objective would outgrow a log event (256 KB) at scale.
   const notable = summary.objectives.filter((o) => o.status !== 'ok' || o.tier !== o.previousTier);

@@ -1,13 +1,17 @@
 /**
  * The composition root for Lambda and local runs against emulators: builds every port from the standard
  * AWS environment (AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, credentials chain). The SDK
- * clients themselves are constructed inside their adapters' factories.
+ * clients themselves are constructed inside their adapters' factories, each with connect and request
+ * timeouts and the SDK's own retry (DYNAMODB_TIMEOUTS, SNS_TIMEOUTS, CODEPIPELINE_TIMEOUTS, STS_TIMEOUTS;
+ * CloudWatch's are set in adapters/cloudwatch.ts). Gates in other accounts are reached through the role
+ * named by GATE_ROLE_ARN_TEMPLATE (`{account}` placeholder; default arn:aws:iam::{account}:role/slo-contracts-gate).
  */
 import type { Clock, Ports, TelemetryPort } from '../ports.ts';
 import { createCloudWatchMetrics } from '../adapters/cloudwatch.ts';
 import { createDynamoStore } from '../adapters/dynamodb.ts';
 import { createSnsNotifier } from '../adapters/sns.ts';
 import { createCodePipelineGate } from '../adapters/codepipeline.ts';
+import { createStsRoleCredentials, DEFAULT_GATE_ROLE_ARN_TEMPLATE } from '../adapters/sts.ts';
 import { daysEnv, requireEnv } from './config.ts';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -28,7 +32,7 @@ export function awsPorts(opts: { telemetry?: TelemetryPort; logger?: LoggerLike;
     metrics: createCloudWatchMetrics(),
     store: createDynamoStore(requireEnv('TABLE_NAME', env), { historyRetentionDays: daysEnv('HISTORY_RETENTION_DAYS', 400, env) }),
     notifier: createSnsNotifier(requireEnv(opts.topicEnv ?? 'ALERT_TOPIC_ARN', env)),
-    gate: createCodePipelineGate(),
+    gate: createCodePipelineGate({ roles: createStsRoleCredentials({ roleArnTemplate: env.GATE_ROLE_ARN_TEMPLATE || DEFAULT_GATE_ROLE_ARN_TEMPLATE }) }),
     clock: systemClock,
     ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
     ...(logger ? { log: (level, message, detail) => logger[level](message, detail ?? {}) } : {}),

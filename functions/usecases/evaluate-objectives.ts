@@ -33,7 +33,8 @@ import { nextObjectiveState, type ObjectiveDecisionInput } from '../core/objecti
 import { objectiveKey } from '../core/model.ts';
 import { stableHash } from '../core/hash.ts';
 import { DAY_MS } from '../core/duration.ts';
-import { appendHistorySafely, errorText, forEachLimit } from './run-support.ts';
+import { appendHistorySafely } from './outbox.ts';
+import { ConcurrentUpdateError, errorText, forEachLimit } from './common.ts';
 
 export interface ObjectivesOptions {
   /** Attempts at a conditional write before giving up on one record for this run. @default 5 */
@@ -92,10 +93,6 @@ export interface ObjectivesResult {
   tierChanges: number;
   errors: number;
   ledger: LedgerRunStats;
-}
-
-export class ConcurrentUpdateError extends Error {
-  override name = 'ConcurrentUpdateError';
 }
 
 /** A catalog entry older than this is rewritten, so it never expires while the contract is deployed. */

@@ -8,6 +8,7 @@ import type { Override, Ports } from '../ports.ts';
 import { overrideMessage } from '../core/messages.ts';
 import { DAY_MS } from '../core/duration.ts';
 import { formatUtc } from '../core/reason.ts';
+import { gateId } from '../core/model.ts';
 
 /** Longest override one command may record: a freeze lifted for longer is a renegotiation, not an override. */
 export const MAX_OVERRIDE_MS = 14 * DAY_MS;
@@ -49,9 +50,11 @@ export async function recordOverride(ports: OverridePorts, contracts: Contract[]
   };
   await ports.store.putOverride(override);
   await ports.store.appendHistory([{ subject: `override:${override.id}`, at: now, type: 'override', detail: { ...override } }]);
-  const gates = contract.spec.gates.map((g) => `${g.pipeline}/${g.stage}`);
+  const gates = contract.spec.gates.map((g) => gateId(g));
   await ports.notifier.publish(
-    overrideMessage(override, now, gates.length ? `Freezes held by ${contract.metadata.name} on ${gates.join(', ')} lift at the next evaluation.` : `${contract.metadata.name} has no gates.`),
+    overrideMessage(override, now, gates.length
+        ? `Freezes held by ${contract.metadata.name} on ${gates.join(', ')} lift at the next evaluation, except on a gate another contract still holds.`
+        : `${contract.metadata.name} has no gates.`),
   );
   return override;
 }

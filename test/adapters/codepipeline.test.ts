@@ -37,14 +37,14 @@ describe('CodePipelineGate.getInboundTransition', () => {
   });
 
   it('reads the disabled transition with reason, who and when (epoch ms)', async () => {
-    const state = await new CodePipelineGate(client).getInboundTransition('shop-web', 'Production');
+    const state = await new CodePipelineGate(client).getInboundTransition({ pipeline: 'shop-web', stage: 'Production' });
     expect(state).toEqual({ enabled: false, disabledReason: REASON, lastChangedBy: 'arn:aws:sts::1:assumed-role/slo/evaluator', lastChangedAt: CHANGED });
     expect(cp).toHaveReceivedCommandExactlyOnceWith(GetPipelineStateCommand, { name: 'shop-web' });
     expect(cp.commandCalls(GetPipelineStateCommand)[0]!.args[0].input).toEqual({ name: 'shop-web' });
   });
 
   it('reads an enabled transition', async () => {
-    expect(await new CodePipelineGate(client).getInboundTransition('shop-web', 'Staging')).toEqual({
+    expect(await new CodePipelineGate(client).getInboundTransition({ pipeline: 'shop-web', stage: 'Staging' })).toEqual({
       enabled: true,
       lastChangedBy: 'arn:aws:iam::1:user/ana',
       lastChangedAt: CHANGED,
@@ -52,18 +52,18 @@ describe('CodePipelineGate.getInboundTransition', () => {
   });
 
   it('throws GateNotFoundError for a stage missing from the state, naming pipeline and stage', async () => {
-    const err = await new CodePipelineGate(client).getInboundTransition('shop-web', 'Prod').catch((e: unknown) => e);
+    const err = await new CodePipelineGate(client).getInboundTransition({ pipeline: 'shop-web', stage: 'Prod' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GateNotFoundError);
     expect((err as Error).message).toMatch(/shop-web\/Prod/);
   });
 
   it('throws GateNotFoundError for the first stage, which has no inbound transition', async () => {
-    await expect(new CodePipelineGate(client).getInboundTransition('shop-web', 'Source')).rejects.toThrow(/no inbound transition/);
+    await expect(new CodePipelineGate(client).getInboundTransition({ pipeline: 'shop-web', stage: 'Source' })).rejects.toThrow(/no inbound transition/);
   });
 
   it('maps PipelineNotFoundException to GateNotFoundError', async () => {
     cp.on(GetPipelineStateCommand).rejects(notFound('PipelineNotFoundException'));
-    const err = await new CodePipelineGate(client).getInboundTransition('nope', 'Production').catch((e: unknown) => e);
+    const err = await new CodePipelineGate(client).getInboundTransition({ pipeline: 'nope', stage: 'Production' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GateNotFoundError);
     expect((err as Error).message).toContain('nope/Production');
     expect((err as Error).cause).toMatchObject({ name: 'PipelineNotFoundException' });
@@ -71,14 +71,14 @@ describe('CodePipelineGate.getInboundTransition', () => {
 
   it('lets other errors through unchanged', async () => {
     cp.on(GetPipelineStateCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    await expect(new CodePipelineGate(client).getInboundTransition('shop-web', 'Production')).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(new CodePipelineGate(client).getInboundTransition({ pipeline: 'shop-web', stage: 'Production' })).rejects.toMatchObject({ name: 'AccessDeniedException' });
   });
 });
 
 describe('CodePipelineGate.disableInbound / enableInbound', () => {
   it('disables the Inbound transition with the reason', async () => {
     cp.on(DisableStageTransitionCommand).resolves({});
-    await new CodePipelineGate(client).disableInbound('shop-web', 'Production', REASON);
+    await new CodePipelineGate(client).disableInbound({ pipeline: 'shop-web', stage: 'Production' }, REASON);
     expect(cp.commandCalls(DisableStageTransitionCommand).map((c) => c.args[0].input)).toEqual([
       { pipelineName: 'shop-web', stageName: 'Production', transitionType: 'Inbound', reason: REASON },
     ]);
@@ -86,7 +86,7 @@ describe('CodePipelineGate.disableInbound / enableInbound', () => {
 
   it('enables the Inbound transition', async () => {
     cp.on(EnableStageTransitionCommand).resolves({});
-    await new CodePipelineGate(client).enableInbound('shop-web', 'Production');
+    await new CodePipelineGate(client).enableInbound({ pipeline: 'shop-web', stage: 'Production' });
     expect(cp.commandCalls(EnableStageTransitionCommand).map((c) => c.args[0].input)).toEqual([
       { pipelineName: 'shop-web', stageName: 'Production', transitionType: 'Inbound' },
     ]);
@@ -102,13 +102,13 @@ describe('CodePipelineGate.disableInbound / enableInbound', () => {
     ['nothing', ''],
     ['301 characters', 'x'.repeat(301)],
   ])('refuses a reason with %s without calling CodePipeline', async (_what, reason) => {
-    await expect(new CodePipelineGate(client).disableInbound('shop-web', 'Production', reason)).rejects.toThrow(InvalidTransitionReasonError);
+    await expect(new CodePipelineGate(client).disableInbound({ pipeline: 'shop-web', stage: 'Production' }, reason)).rejects.toThrow(InvalidTransitionReasonError);
     expect(cp).toHaveReceivedCommandTimes(DisableStageTransitionCommand, 0);
   });
 
   it('accepts a reason of exactly 300 allowed characters', async () => {
     cp.on(DisableStageTransitionCommand).resolves({});
-    await new CodePipelineGate(client).disableInbound('shop-web', 'Production', 'a!@ ().*?-'.repeat(30));
+    await new CodePipelineGate(client).disableInbound({ pipeline: 'shop-web', stage: 'Production' }, 'a!@ ().*?-'.repeat(30));
     expect(cp).toHaveReceivedCommandTimes(DisableStageTransitionCommand, 1);
   });
 
@@ -116,8 +116,8 @@ describe('CodePipelineGate.disableInbound / enableInbound', () => {
     cp.on(DisableStageTransitionCommand).rejects(notFound('StageNotFoundException'));
     cp.on(EnableStageTransitionCommand).rejects(notFound('PipelineNotFoundException'));
     const gate = new CodePipelineGate(client);
-    await expect(gate.disableInbound('shop-web', 'Prod', REASON)).rejects.toThrow(GateNotFoundError);
-    await expect(gate.enableInbound('gone', 'Production')).rejects.toThrow(/gone\/Production/);
+    await expect(gate.disableInbound({ pipeline: 'shop-web', stage: 'Prod' }, REASON)).rejects.toThrow(GateNotFoundError);
+    await expect(gate.enableInbound({ pipeline: 'gone', stage: 'Production' })).rejects.toThrow(/gone\/Production/);
   });
 });
 

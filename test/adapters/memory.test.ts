@@ -56,17 +56,17 @@ describe('MemoryNotifier', () => {
 describe('MemoryGate', () => {
   it('throws GateNotFoundError for an unregistered stage', async () => {
     const gate = new MemoryGate();
-    await expect(gate.getInboundTransition('shop-web', 'Production')).rejects.toThrow(GateNotFoundError);
-    await expect(gate.disableInbound('shop-web', 'Production', 'ok reason')).rejects.toThrow(/shop-web.*Production/);
+    await expect(gate.getInboundTransition({ pipeline: 'shop-web', stage: 'Production' })).rejects.toThrow(GateNotFoundError);
+    await expect(gate.disableInbound({ pipeline: 'shop-web', stage: 'Production' }, 'ok reason')).rejects.toThrow(/shop-web.*Production/);
     expect(() => gate.setTransition('shop-web', 'Production', { enabled: true })).toThrow(GateNotFoundError);
   });
 
   it('disables and enables, recording calls in order', async () => {
     const gate = new MemoryGate().addStage('shop-web', 'Production');
-    expect(await gate.getInboundTransition('shop-web', 'Production')).toEqual({ enabled: true });
-    await gate.disableInbound('shop-web', 'Production', 'slo-contracts froze this stage');
-    expect(await gate.getInboundTransition('shop-web', 'Production')).toMatchObject({ enabled: false, disabledReason: 'slo-contracts froze this stage' });
-    await gate.enableInbound('shop-web', 'Production');
+    expect(await gate.getInboundTransition({ pipeline: 'shop-web', stage: 'Production' })).toEqual({ enabled: true });
+    await gate.disableInbound({ pipeline: 'shop-web', stage: 'Production' }, 'slo-contracts froze this stage');
+    expect(await gate.getInboundTransition({ pipeline: 'shop-web', stage: 'Production' })).toMatchObject({ enabled: false, disabledReason: 'slo-contracts froze this stage' });
+    await gate.enableInbound({ pipeline: 'shop-web', stage: 'Production' });
     expect(gate.peek('shop-web', 'Production')?.enabled).toBe(true);
     expect(gate.calls).toEqual([
       { op: 'get', pipeline: 'shop-web', stage: 'Production' },
@@ -80,16 +80,16 @@ describe('MemoryGate', () => {
     const gate = new MemoryGate().addStage('shop-web', 'Production', { enabled: false, disabledReason: 'ours' });
     gate.setTransition('shop-web', 'Production', { enabled: true, lastChangedBy: 'arn:aws:iam::1:user/ana', lastChangedAt: 42 });
     expect(gate.calls).toEqual([]);
-    expect(await gate.getInboundTransition('shop-web', 'Production')).toEqual({ enabled: true, lastChangedBy: 'arn:aws:iam::1:user/ana', lastChangedAt: 42 });
+    expect(await gate.getInboundTransition({ pipeline: 'shop-web', stage: 'Production' })).toEqual({ enabled: true, lastChangedBy: 'arn:aws:iam::1:user/ana', lastChangedAt: 42 });
   });
 
   it('failNext(n) fails the next n calls of any kind, flagged in calls, changing nothing', async () => {
     const gate = new MemoryGate().addStage('shop-web', 'Production');
     gate.failNext(2);
-    await expect(gate.disableInbound('shop-web', 'Production', 'frozen')).rejects.toThrow(SimulatedFailure);
-    await expect(gate.getInboundTransition('shop-web', 'Production')).rejects.toThrow(SimulatedFailure);
+    await expect(gate.disableInbound({ pipeline: 'shop-web', stage: 'Production' }, 'frozen')).rejects.toThrow(SimulatedFailure);
+    await expect(gate.getInboundTransition({ pipeline: 'shop-web', stage: 'Production' })).rejects.toThrow(SimulatedFailure);
     expect(gate.peek('shop-web', 'Production')).toEqual({ enabled: true });
-    await gate.disableInbound('shop-web', 'Production', 'frozen');
+    await gate.disableInbound({ pipeline: 'shop-web', stage: 'Production' }, 'frozen');
     expect(gate.calls.map((c) => [c.op, c.failed ?? false])).toEqual([
       ['disable', true],
       ['get', true],
@@ -100,16 +100,16 @@ describe('MemoryGate', () => {
   it('with a clock, stamps its own changes with lastChangedAt and its identity', async () => {
     const clock = new ManualClock(1_000);
     const gate = new MemoryGate(clock).addStage('shop-web', 'Production');
-    await gate.disableInbound('shop-web', 'Production', 'frozen');
+    await gate.disableInbound({ pipeline: 'shop-web', stage: 'Production' }, 'frozen');
     expect(gate.peek('shop-web', 'Production')).toEqual({ enabled: false, disabledReason: 'frozen', lastChangedBy: MEMORY_GATE_IDENTITY, lastChangedAt: 1_000 });
     clock.advance(60_000);
-    await gate.enableInbound('shop-web', 'Production');
+    await gate.enableInbound({ pipeline: 'shop-web', stage: 'Production' });
     expect(gate.peek('shop-web', 'Production')).toEqual({ enabled: true, lastChangedBy: MEMORY_GATE_IDENTITY, lastChangedAt: 61_000 });
   });
 
   it('refuses a reason CodePipeline would refuse, like the real adapter', async () => {
     const gate = new MemoryGate().addStage('shop-web', 'Production');
-    await expect(gate.disableInbound('shop-web', 'Production', 'at 14:05, 5% left')).rejects.toThrow(InvalidTransitionReasonError);
+    await expect(gate.disableInbound({ pipeline: 'shop-web', stage: 'Production' }, 'at 14:05, 5% left')).rejects.toThrow(InvalidTransitionReasonError);
     expect(gate.peek('shop-web', 'Production')?.enabled).toBe(true);
   });
 });

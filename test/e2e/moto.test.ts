@@ -1,8 +1,9 @@
 /**
  * End to end against moto: the REAL evaluate handler (module init reads the environment, every adapter builds
  * its SDK client from it) reads CloudWatch, writes DynamoDB and publishes to SNS on one moto server; SNS is read
- * back through an SQS subscription. CodePipeline is not emulated by moto, so its client is mocked
- * (aws-sdk-client-mock) with a small stateful fake of the stage transitions, and the exact requests are asserted.
+ * back through an SQS subscription. CodePipeline is not emulated by moto: the handler's client talks to the
+ * CodePipeline peer (test/support/codepipeline-peer.ts, JSON 1.1 over HTTP, through AWS_ENDPOINT_URL_CODEPIPELINE),
+ * which validates names and reasons as the API does, and the exact requests it received are asserted.
  *
  * Scenario (contract `checkout`, ratio SLI Good/Total, target 99 %, rolling 1 d):
  *   100 requests a minute for the last 180 whole minutes = 18,000 events; the last 5 of those minutes have
@@ -24,20 +25,13 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import {
-  CodePipelineClient,
-  DisableStageTransitionCommand,
-  EnableStageTransitionCommand,
-  GetPipelineStateCommand,
-  type DisableStageTransitionCommandInput,
-} from '@aws-sdk/client-codepipeline';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoStore, stateTableInput } from '../../functions/adapters/dynamodb.ts';
 import { DEFAULT_DATA_LAG_MS } from '../../functions/core/assess.ts';
 import type { Contract } from '../../functions/core/contract.ts';
 import { checkout, HOUR, MIN } from '../support/contracts.ts';
 import { motoAvailable, startMoto, type Moto } from '../support/moto.ts';
+import { startCodePipelinePeer, type CodePipelinePeer } from '../support/codepipeline-peer.ts';
 
 const available = motoAvailable();
 if (!available.ok) console.warn(`${available.why}: end-to-end suite skipped`);
@@ -89,21 +83,6 @@ interface SnsEnvelope {
   MessageAttributes?: Record<string, { Type: string; Value: string }>;
 }
 
-/** Stage transitions as CodePipeline would keep them: every pipeline has Source -> Production. */
-class FakeTransitions {
-  readonly disabled = new Map<string, string>();
-  stageStates(pipeline: string) {
-    const reason = this.disabled.get(pipeline);
-    return [
-      { stageName: 'Source' },
-      {
-        stageName: 'Production',
-        inboundTransitionState: reason === undefined ? { enabled: true } : { enabled: false, disabledReason: reason, lastChangedBy: 'arn:aws:iam::123456789012:role/slo-evaluator' },
-      },
-    ];
-  }
-}
-
 describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes, announces once, and is recorded', () => {
   let moto: Moto | undefined;
   let sqs: SQSClient;
@@ -111,8 +90,9 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
   let topicArn: string;
   let store: DynamoStore;
   const savedEnv = { ...process.env };
-  let codepipeline: AwsClientStub<CodePipelineClient>;
-  const transitions = new FakeTransitions();
+  let peer: CodePipelinePeer;
+  /** What the peer received: operations answered (not failed), with their inputs. */
+  const peerReceived = (op: string) => peer.calls.filter((c) => c.op === op && c.status === 200).map((c) => c.input);
   let handler: () => Promise<{ objectives: number; tierChanges: number; notificationsSent: number; notificationsPending: number; errors: number }>;
   /** Start of the last minute with data (epoch ms); run 1 happens at T1. */
   let lastMinute: number;
@@ -225,22 +205,15 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
       await cw.send(new PutMetricDataCommand({ Namespace: NAMESPACE, MetricData: data.slice(i, i + 500) }));
     }
 
-    // CodePipeline: not in moto; a stateful fake behind the mocked client (every instance, the handler's too).
-    codepipeline = mockClient(CodePipelineClient);
-    codepipeline.on(GetPipelineStateCommand).callsFake((input: { name: string }) => ({ pipelineName: input.name, stageStates: transitions.stageStates(input.name) }));
-    codepipeline.on(DisableStageTransitionCommand).callsFake((input: DisableStageTransitionCommandInput) => {
-      transitions.disabled.set(input.pipelineName!, input.reason!);
-      return {};
-    });
-    codepipeline.on(EnableStageTransitionCommand).callsFake((input: { pipelineName: string }) => {
-      transitions.disabled.delete(input.pipelineName);
-      return {};
-    });
+    // CodePipeline: not in moto; the peer, with every pipeline Source -> Production.
+    peer = await startCodePipelinePeer();
+    for (const name of ['shop-web', 'shop-payments', 'shop-search']) peer.addPipeline(name, ['Source', 'Production']);
 
     // The Lambda's environment, as the construct sets it, plus the emulator endpoint for every client.
     for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: endpoint,
+      AWS_ENDPOINT_URL_CODEPIPELINE: peer.endpoint,
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
@@ -258,7 +231,7 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
   }, 60_000);
 
   afterAll(async () => {
-    codepipeline?.restore();
+    await peer?.stop();
     for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
     Object.assign(process.env, savedEnv);
     await moto?.stop();
@@ -310,15 +283,17 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     const iso = new Date(T1).toISOString();
     const reason = `slo-contracts froze this stage - checkout availability budget exhausted (-67 pct) since ${iso.slice(0, 10)} ${iso.slice(11, 13)}.${iso.slice(14, 16)} UTC`;
     // Gates are reconciled concurrently: the order of the calls is not part of the contract.
-    const byPipeline = (a: { pipelineName?: string }, b: { pipelineName?: string }) => String(a.pipelineName).localeCompare(String(b.pipelineName));
-    const disables = codepipeline.commandCalls(DisableStageTransitionCommand).map((c) => c.args[0].input).sort(byPipeline);
+    const byPipeline = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.pipelineName).localeCompare(String(b.pipelineName));
+    const disables = peerReceived('DisableStageTransition').sort(byPipeline);
     expect(disables).toEqual([
       { pipelineName: 'shop-payments', stageName: 'Production', transitionType: 'Inbound', reason },
       { pipelineName: 'shop-web', stageName: 'Production', transitionType: 'Inbound', reason },
     ]);
     for (const d of disables) expect(d.reason).toMatch(API_REASON);
-    expect(codepipeline.commandCalls(GetPipelineStateCommand).map((c) => c.args[0].input.name).sort()).toEqual(['shop-payments', 'shop-web']);
-    expect(codepipeline.commandCalls(EnableStageTransitionCommand)).toHaveLength(0);
+    // Each gate read once, claimed, disabled; the claim's outcome is recorded from the call itself.
+    expect(peerReceived('GetPipelineState').map((i) => i.name).sort()).toEqual(['shop-payments', 'shop-web']);
+    expect(peerReceived('EnableStageTransition')).toHaveLength(0);
+    expect(peer.transition('shop-web', 'Production')).toMatchObject({ enabled: false, disabledReason: reason });
     const web = await store.getGate('shop-web', 'Production');
     expect(web).toMatchObject({ disabledByUs: true, disabledReason: reason, holders: { 'checkout#availability': T1 }, outbox: {} });
     expect(await store.getGate('shop-search', 'Production')).toMatchObject({ disabledByUs: false, holders: {} });
@@ -361,6 +336,11 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     expect(change.body).toMatchObject({ event: 'tier-change', contract: 'checkout', objective: 'availability', previousTier: null, tier: 'exhausted', severity: 'page', targetPct: 99 });
     expect(change.body.remainingPct as number).toBeCloseTo(100 * (1 - BAD / ALLOWED_BAD), 6);
     expect(change.body.freezes).toEqual(['shop-web/Production', 'shop-payments/Production']);
+    // What actually happened to each gate in this run, rendered when the message was sent.
+    expect(change.body.gates).toEqual([
+      { gate: 'shop-web/Production', frozenByTier: true, action: 'froze', status: 'frozen now (held by checkout#availability)' },
+      { gate: 'shop-payments/Production', frozenByTier: true, action: 'froze', status: 'frozen now (held by checkout#availability)' },
+    ]);
 
     const pageFast = byKey.get('burn-alert page-fast')!;
     expect(attrs(pageFast.envelope)).toMatchObject({ severity: 'String:page', event: 'String:burn-alert', tier: 'String:exhausted', contract: 'String:checkout' });
@@ -386,8 +366,8 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     expect(summary).toMatchObject({ objectives: 2, tierChanges: 0, notificationsSent: 0, notificationsPending: 0, errors: 0 });
     // moto delivers SNS -> SQS inside Publish, so anything sent is already in the queue when the handler returns.
     expect(await receive(1, 3_000)).toEqual([]);
-    expect(codepipeline.commandCalls(DisableStageTransitionCommand)).toHaveLength(2);
-    expect(codepipeline.commandCalls(EnableStageTransitionCommand)).toHaveLength(0);
+    expect(peerReceived('DisableStageTransition')).toHaveLength(2);
+    expect(peerReceived('EnableStageTransition')).toHaveLength(0);
     const states = await store.getObjectiveStates([
       { contract: 'checkout', objective: 'availability' },
       { contract: 'search', objective: 'availability' },
@@ -404,9 +384,9 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     const { summary, emf } = await run(T3);
     expect(summary).toMatchObject({ objectives: 2, tierChanges: 0, notificationsSent: 0, notificationsPending: 0, errors: 0 });
     expect(await receive(1, 3_000)).toEqual([]);
-    expect(codepipeline.commandCalls(DisableStageTransitionCommand)).toHaveLength(2);
-    expect(codepipeline.commandCalls(EnableStageTransitionCommand)).toHaveLength(0);
-    expect(transitions.disabled.size).toBe(2);
+    expect(peerReceived('DisableStageTransition')).toHaveLength(2);
+    expect(peerReceived('EnableStageTransition')).toHaveLength(0);
+    expect(['shop-web', 'shop-payments', 'shop-search'].filter((p) => peer.transition(p, 'Production')?.enabled === false)).toEqual(['shop-web', 'shop-payments']);
     const states = await store.getObjectiveStates([
       { contract: 'checkout', objective: 'availability' },
       { contract: 'search', objective: 'availability' },

@@ -1,5 +1,9 @@
-/** Small helpers the evaluate use cases share: bounded concurrency, error text, history that never undoes an action. */
-import type { HistoryEntry, Ports } from '../ports.ts';
+/** Small helpers the use cases share: error text, bounded concurrency, the lost-race error. */
+
+/** A record kept changing under every attempt of a run; the next run tries again. */
+export class ConcurrentUpdateError extends Error {
+  override name = 'ConcurrentUpdateError';
+}
 
 export function errorText(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
@@ -16,13 +20,4 @@ export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T, i
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
-
-/** History is the audit trail, but a failed append must not undo an action already taken: log it. */
-export async function appendHistorySafely(ports: Pick<Ports, 'store' | 'log'>, entries: HistoryEntry[]): Promise<void> {
-  try {
-    await ports.store.appendHistory(entries);
-  } catch (err) {
-    ports.log?.('error', 'history could not be appended', { error: errorText(err), entries: entries.length });
-  }
 }
