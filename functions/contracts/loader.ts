@@ -10,10 +10,13 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseAllDocuments, isMap, isScalar, type Document } from 'yaml';
+import { isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ContractSchema, type Contract } from '../core/contract.ts';
 import { DAY_MS } from '../core/duration.ts';
+import { MAX_INPUT_BYTES, NodeLocator, parseYamlBounded, toDataBounded, tooLargeMessage, type WorkMeter } from './yaml-input.ts';
+
+export { MAX_INPUT_BYTES, MAX_NESTING_DEPTH, type WorkMeter } from './yaml-input.ts';
 
 export interface ContractIssue {
   /** The file as the user named it, relative to the working directory when inside it (`contracts/checkout.yaml`). */
@@ -40,7 +43,12 @@ export interface LoadResult {
 export interface LoadOptions {
   /** Epoch ms "now" for review-date warnings; defaults to the current time. */
   nowMs?: number;
+  /** Counts the work done reading YAML (tests check it grows linearly with the file). */
+  meter?: WorkMeter;
 }
+
+/** What the size refusal calls a contract file. */
+const CONTRACT_FILE = 'a contract file';
 
 /** Advice thresholds from the brief: more than these is noise. */
 export const MAX_ADVISED_CONTRACTS = 5;
@@ -88,7 +96,7 @@ export function loadContracts(pathOrDir: string, opts: LoadOptions = {}): LoadRe
   const firstFileByName = new Map<string, string>();
 
   for (const file of files) {
-    const outcome = loadOneFile(file.real, file.shown);
+    const outcome = loadOneFile(file.real, file.shown, opts.meter);
     const fileErrors = [...outcome.errors];
     // Duplicate names are checked on the raw name too, so a second file is flagged even while it has other errors.
     let duplicate = false;
@@ -226,9 +234,12 @@ export interface ContractTextResult {
   nameLine?: number;
 }
 
-function loadOneFile(real: string, file: string): ContractTextResult {
+function loadOneFile(real: string, file: string, meter: WorkMeter | undefined): ContractTextResult {
   try {
-    return parseContractText(readFileSync(real, 'utf8'), file);
+    // Refused before reading: a huge file never reaches the parser.
+    const size = statSync(real).size;
+    if (size > MAX_INPUT_BYTES) return { errors: [{ file, path: '', message: tooLargeMessage(size, CONTRACT_FILE) }] };
+    return parseContractText(readFileSync(real, 'utf8'), file, meter);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code ? `cannot be read (${code})` : `could not be processed (${err instanceof Error ? err.message : String(err)})`;
@@ -238,23 +249,17 @@ function loadOneFile(real: string, file: string): ContractTextResult {
 
 /**
  * Parses and validates one contract's text. `file` is only used in the issues. Exported for tests and tools
- * that hold the text in memory (editors, the CDK app's inline contracts).
+ * that hold the text in memory (editors, the CDK app's inline contracts). Bounded and linear in the text
+ * (see yaml-input.ts): oversized, too deeply nested or alias-bomb input ends in one `file: message` issue.
  */
-export function parseContractText(text: string, file: string): ContractTextResult {
-  const lineCounter = new LineCounter();
-  const at = (offset: number | undefined): { line: number; col: number } | undefined =>
-    offset === undefined ? undefined : lineCounter.linePos(offset);
+export function parseContractText(text: string, file: string, meter?: WorkMeter): ContractTextResult {
   const errors: ContractIssue[] = [];
-
-  let docs: Document.Parsed[];
-  try {
-    // logLevel 'error': yaml would otherwise print process warnings (e.g. a mapping used as a key); such keys
-    // reach the schema as text and are reported as unknown keys there.
-    const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
-    docs = Array.isArray(parsed) ? parsed : [];
-  } catch (err) {
-    return { errors: [{ file, path: '', message: `is not valid YAML: ${err instanceof Error ? err.message : String(err)}` }] };
+  const parsed = parseYamlBounded(text, CONTRACT_FILE, meter);
+  const { at } = parsed;
+  if (parsed.docs.length === 0 && parsed.problems.length > 0) {
+    return { errors: parsed.problems.map((p) => ({ file, path: '', message: p.message, ...(p.line !== undefined ? { line: p.line } : {}) })) };
   }
+  const docs: Document.Parsed[] = parsed.docs;
 
   // Content-less documents (comments only) do not count: a file of comments is "empty", not "two documents".
   const real = docs.filter((d) => d.contents !== null || d.errors.length > 0);
@@ -284,17 +289,19 @@ export function parseContractText(text: string, file: string): ContractTextResul
       ...(pos ? { line: pos.line } : {}),
     });
   }
-  if (doc.errors.length > 0) return { errors }; // the tree is unreliable after a syntax error
+  // Duplicate keys (found in linear time by parseYamlBounded) are syntax errors, as yaml itself reports them.
+  for (const p of parsed.problems) errors.push({ file, path: '', message: p.message, ...(p.line !== undefined ? { line: p.line } : {}) });
+  if (doc.errors.length > 0 || parsed.problems.length > 0) return { errors }; // the tree is unreliable after a syntax error
 
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    errors.push({ file, path: '', message: `cannot be read as data: ${err instanceof Error ? err.message : String(err)}` });
+  const converted = toDataBounded(doc);
+  if ('message' in converted) {
+    errors.push({ file, path: '', message: converted.message });
     return { errors };
   }
+  const data = converted.data;
+  const locator = new NodeLocator(doc, meter);
 
-  const rawNameNode = isMap(doc.contents) ? doc.getIn(['metadata', 'name'], true) : undefined;
+  const rawNameNode = locator.nodeAt(['metadata', 'name']);
   const rawName = isPlainObject(data) && isPlainObject(data.metadata) && typeof data.metadata.name === 'string' ? data.metadata.name : undefined;
   const nameLine = isScalar(rawNameNode) ? at(rawNameNode.range?.[0])?.line : undefined;
   const withName = { ...(rawName !== undefined ? { rawName } : {}), ...(nameLine !== undefined ? { nameLine } : {}) };
@@ -317,7 +324,7 @@ export function parseContractText(text: string, file: string): ContractTextResul
   const located: ContractIssue[] = [];
   for (const issue of result.error.issues) {
     for (const { segments, message } of explainIssue(issue, [])) {
-      const line = lineOf(doc, segments, at);
+      const line = locator.lineOf(segments, at);
       located.push({ file, path: formatPath(segments), message, ...(line !== undefined ? { line } : {}) });
     }
   }
@@ -503,25 +510,4 @@ function yamlMessage(message: string): string {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The line of the node at `segments` (the key's line for a missing or unknown key: the deepest existing node). */
-function lineOf(
-  doc: Document.Parsed,
-  segments: Segment[],
-  at: (offset: number | undefined) => { line: number; col: number } | undefined,
-): number | undefined {
-  try {
-    for (let n = segments.length; n >= 0; n--) {
-      const prefix = segments.slice(0, n);
-      const node = prefix.length === 0 ? doc.contents : doc.getIn(prefix, true);
-      if (node && typeof node === 'object' && 'range' in node) {
-        const range = (node as { range?: [number, number, number] | null }).range;
-        if (range) return at(range[0])?.line;
-      }
-    }
-  } catch {
-    // getIn can refuse odd trees (e.g. a scalar where a path expects a collection): no line then.
-  }
-  return undefined;
 }
