@@ -23,45 +23,11 @@ import { WindowSchema } from '../functions/core/contract.ts';
 import { DAY_MS, MINUTE_MS, tryParseDuration } from '../functions/core/duration.ts';
 import { contractJsonSchemaText } from '../functions/contracts/json-schema.ts';
 import { formatIssue, loadContracts, ratioTargetAdvice } from '../functions/contracts/loader.ts';
-import { addOverrideCommand, type OverridePorts } from './override-command.ts';
+import { CliExit, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli.ts';
+import { addOpensloCommands } from './openslo-command.ts';
+import { addOverrideCommand } from './override-command.ts';
 
-/** Where commands write and what time they think it is: the real process in main, fakes in tests. */
-export interface CliIo {
-  /** Data: tables, documents, --json. */
-  out(text: string): void;
-  /** Notes, warnings, progress and errors. */
-  err(text: string): void;
-  /** Epoch ms. */
-  nowMs(): number;
-  writeFile(path: string, text: string): void;
-  /** stdout is a terminal: colour and progress bars only then (and not in CI, not with --json). */
-  isTTY: boolean;
-  /** Terminal width in columns, when stdout is a terminal. */
-  columns?: number;
-  /** The environment the command sees (process.env in main; a plain object in tests). */
-  env: Readonly<Record<string, string | undefined>>;
-  /** How `slo override` reaches the deployed stack; default: DynamoDB and SNS from the AWS environment. */
-  overridePorts?(target: { table: string; topic: string }): OverridePorts;
-}
-
-export const EXIT_OK = 0;
-/** The command ran and found a problem, e.g. invalid contracts. */
-export const EXIT_FAILED = 1;
-/** The command line itself is wrong: unknown command or option, bad argument. */
-export const EXIT_USAGE = 2;
-
-/** A bad argument: reported on stderr with exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** Ends a command with a non-zero exit code after it has printed its own output. */
-export class CliExit extends Error {
-  override name = 'CliExit';
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
-  }
-}
+export { CliExit, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli.ts';
 
 export function processIo(): CliIo {
   return {
@@ -102,6 +68,7 @@ export function buildProgram(io: CliIo): Command {
   addValidateCommand(program, io);
   addBudgetCommand(program, io);
   addSchemaCommand(program, io);
+  addOpensloCommands(program, io);
   addOverrideCommand(
     program,
     io,
