@@ -1,54 +1,33 @@
 /**
  * `slo`: the command line for contract authors.
  *
- *   slo validate [path]            check contracts (default contracts/); exit 0 valid, 1 invalid
+ *   slo validate [paths...]        check contracts (default contracts/); exit 0 valid, 1 invalid
  *   slo budget <target> [--window] allowed bad time for a target (percent) and its neighbours
  *   slo schema [--out file]        the contract JSON Schema, for editors
  *   slo override <contract> ...    lift a contract's freezes on the record (bin/override-command.ts)
+ *   slo import|export openslo      OpenSLO v1 in and out (bin/openslo-command.ts)
+ *   slo help [command], slo --version
  *
- * Exit codes: 0 success, 1 the command ran and found a problem (invalid contracts), 2 usage error
- * (unknown command or option, bad argument). Run through bin/slo.mjs (`npx slo ...`) or `npx tsx bin/slo.ts`.
+ * Exit codes: 0 success, 1 the command ran and found a problem (invalid contracts) or failed (e.g. AWS
+ * unreachable), 2 usage error (unknown command or option, bad argument). Data goes to stdout, notes and
+ * warnings to stderr. Run through bin/slo.mjs (`npx slo ...`) or `npx tsx bin/slo.ts`.
  *
- * Other commands register themselves in buildProgram, taking the same CliIo so tests can run them in memory.
+ * Other commands register themselves in buildProgram with one line, taking the same CliIo so tests can run
+ * them in memory.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { budgetPctOf, budgetTable, roundTo } from '../functions/core/budget.ts';
-import { MINUTE_MS, tryParseDuration } from '../functions/core/duration.ts';
+import { WindowSchema } from '../functions/core/contract.ts';
+import { DAY_MS, MINUTE_MS, tryParseDuration } from '../functions/core/duration.ts';
 import { contractJsonSchemaText } from '../functions/contracts/json-schema.ts';
-import { formatIssue, loadContracts } from '../functions/contracts/loader.ts';
-import { addOverrideCommand, type OverridePorts } from './override-command.ts';
+import { formatIssue, loadContracts, ratioTargetAdvice } from '../functions/contracts/loader.ts';
+import { CliExit, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli.ts';
+import { addOpensloCommands } from './openslo-command.ts';
+import { addOverrideCommand } from './override-command.ts';
 
-/** Where commands write and what time they think it is: the real process in main, fakes in tests. */
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-  /** Epoch ms. */
-  nowMs(): number;
-  writeFile(path: string, text: string): void;
-  /** How `slo override` reaches the deployed stack; default: DynamoDB and SNS from the AWS environment. */
-  overridePorts?(target: { table: string; topic: string }): OverridePorts;
-}
-
-export const EXIT_OK = 0;
-/** The command ran and found a problem, e.g. invalid contracts. */
-export const EXIT_FAILED = 1;
-/** The command line itself is wrong: unknown command or option, bad argument. */
-export const EXIT_USAGE = 2;
-
-/** A bad argument: reported on stderr with exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** Ends a command with a non-zero exit code after it has printed its own output. */
-export class CliExit extends Error {
-  override name = 'CliExit';
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
-  }
-}
+export { CliExit, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli.ts';
 
 export function processIo(): CliIo {
   return {
@@ -56,13 +35,32 @@ export function processIo(): CliIo {
     err: (text) => void process.stderr.write(text),
     nowMs: () => Date.now(),
     writeFile: (path, text) => writeFileSync(path, text),
+    isTTY: process.stdout.isTTY === true,
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
+    env: process.env,
   };
+}
+
+/** The package version, from the package.json above this file (bin/ from a clone, dist/bin/ when built). */
+export function packageVersion(): string {
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'slo-contracts' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not there: try one level up
+    }
+  }
+  return 'unknown';
 }
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('slo')
-    .description('SLO contracts: validate them, size error budgets, export the contract schema')
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .description('SLO contracts: validate them, size error budgets, export the contract schema, OpenSLO in and out')
+    .version(packageVersion(), '-V, --version', 'print the version of slo-contracts')
+    .helpCommand('help [command]', 'show help for a command')
+    // Help wraps to the terminal, or 80 columns when not a terminal (stable output for tests and pipes).
+    .configureOutput({ writeOut: io.out, writeErr: io.err, getOutHelpWidth: () => io.columns ?? 80, getErrHelpWidth: () => io.columns ?? 80 })
     .exitOverride()
     .showHelpAfterError('(run `slo --help` for usage)')
     .allowExcessArguments(false);
@@ -70,6 +68,7 @@ export function buildProgram(io: CliIo): Command {
   addValidateCommand(program, io);
   addBudgetCommand(program, io);
   addSchemaCommand(program, io);
+  addOpensloCommands(program, io);
   addOverrideCommand(
     program,
     io,
@@ -85,15 +84,20 @@ function addValidateCommand(program: Command, io: CliIo): void {
   program
     .command('validate')
     .description('check contract files: every error in every file, plus advice (warnings)')
-    .argument('[path]', 'a contract file or a folder of *.yaml contracts', 'contracts/')
+    .argument(
+      '[paths...]',
+      'contract files and folders (default contracts/); a folder is read with its subfolders, skipping folders named .* or _*',
+      ['contracts/'],
+    )
     .option('--json', 'print the result as JSON')
     .option('--as-of <date>', 'judge review dates as of this day (YYYY-MM-DD, UTC) instead of today')
-    .action((path: string, opts: { json?: boolean; asOf?: string }) => {
+    .action((paths: string[], opts: { json?: boolean; asOf?: string }) => {
       const nowMs = opts.asOf === undefined ? io.nowMs() : parseAsOf(opts.asOf);
-      if (!existsSync(path)) {
-        throw new UsageError(`${path}: no such file or folder; pass a contract file or a folder of them (default contracts/)`);
+      const missing = paths.filter((p) => !existsSync(p));
+      if (missing.length > 0) {
+        throw new UsageError(`${missing.join(', ')}: no such file or folder; pass contract files or folders of them (default contracts/)`);
       }
-      const result = loadContracts(path, { nowMs });
+      const result = loadContracts(paths, { nowMs });
       const valid = result.errors.length === 0;
       if (opts.json) {
         const report = {
@@ -142,23 +146,53 @@ function addBudgetCommand(program: Command, io: CliIo): void {
     .command('budget')
     .description('how much bad time a target allows over a window, next to the usual targets')
     .argument('<target>', 'target in percent, e.g. 99.9 (above 0, below 100)')
-    .addOption(new Option('--window <duration>', 'window length, e.g. 28d or 30d').default('30d'))
+    .addOption(new Option('--window <window>', 'as in a contract: whole days up to 90d (e.g. 28d, 30d), month or quarter').default('30d'))
     .option('--json', 'print the table as JSON')
     .action((targetText: string, opts: { window: string; json?: boolean }) => {
       const targetPct = parseTarget(targetText);
-      const windowMs = tryParseDuration(opts.window);
-      if (windowMs === undefined) {
-        throw new UsageError(`--window must be a positive duration such as 28d, 30d or 6h, got "${opts.window}"`);
+      const window = parseBudgetWindow(opts.window);
+      const advice = ratioTargetAdvice(targetPct);
+      if (advice !== undefined) io.err(`warning: ${advice}\n`);
+      if (window.kind === 'rolling') {
+        const rows = budgetRows(targetPct, window.ms);
+        if (opts.json) {
+          io.out(`${JSON.stringify({ targetPct, window: window.text, windowMs: window.ms, rows }, null, 2)}\n`);
+        } else {
+          io.out(`${formatBudgetRows(rows, window.text).join('\n')}\n`);
+        }
+        return;
       }
-      const rows = budgetRows(targetPct, windowMs);
-      // Echo the window as typed (28d stays 28d rather than becoming 4w).
-      const window = opts.window.trim();
+      const { shortestDays, longestDays } = CALENDAR_DAYS[window.calendar];
+      const rows = calendarBudgetRows(targetPct, window.calendar);
       if (opts.json) {
-        io.out(`${JSON.stringify({ targetPct, window, windowMs, rows }, null, 2)}\n`);
+        io.out(`${JSON.stringify({ targetPct, window: window.calendar, windowDays: { shortest: shortestDays, longest: longestDays }, rows }, null, 2)}\n`);
       } else {
-        io.out(`${formatBudgetRows(rows, window).join('\n')}\n`);
+        io.err(`note: ${CALENDAR_DAYS[window.calendar].note}; each line gives the budget of the shortest and of the longest\n`);
+        io.out(`${formatCalendarBudgetRows(rows, window.calendar).join('\n')}\n`);
       }
     });
+}
+
+export type BudgetWindow = { kind: 'rolling'; ms: number; text: string } | { kind: 'calendar'; calendar: 'month' | 'quarter' };
+
+/** Calendar window lengths in whole days (UTC calendar). */
+export const CALENDAR_DAYS = {
+  month: { shortestDays: 28, longestDays: 31, note: 'calendar months are 28 to 31 days long (February 28, or 29 in leap years)' },
+  quarter: { shortestDays: 90, longestDays: 92, note: 'calendar quarters are 90 to 92 days long (Q1 90, or 91 in leap years; Q2 91; Q3 and Q4 92)' },
+} as const;
+
+/**
+ * `--window` as a contract's `spec.window` accepts it: `month`, `quarter`, or a rolling window of whole days up to
+ * 90d (checked by the contract's own WindowSchema). Anything else is a UsageError.
+ */
+export function parseBudgetWindow(text: string): BudgetWindow {
+  const t = text.trim();
+  if (t === 'month' || t === 'quarter') return { kind: 'calendar', calendar: t };
+  const ms = tryParseDuration(t);
+  if (ms === undefined || !WindowSchema.safeParse({ rolling: t }).success) {
+    throw new UsageError(`--window must be whole days up to 90d (e.g. 28d, 30d), month or quarter, as in a contract's spec.window; got "${text}"`);
+  }
+  return { kind: 'rolling', ms, text: t };
 }
 
 /** `99.9`, `99.9%` -> 99.9; anything else, or a target outside (0, 100), is a UsageError. */
@@ -202,11 +236,58 @@ export function formatBudgetRows(rows: BudgetRow[], windowText: string): string[
     const hours = r.allowedBadMs / (60 * MINUTE_MS);
     if (hours >= 2) extra.push(`${roundTo(hours, 2)} hours`);
     if (r.allowedBadMs < MINUTE_MS) extra.push(`${roundTo(r.allowedBadMs / 1000, 2)} seconds`);
-    const oneIn = 100 / r.badEventsPct;
-    extra.push(Math.abs(oneIn - Math.round(oneIn)) < 1e-9 ? `1 in ${Math.round(oneIn)} events` : `${r.badEventsPct} % of events`);
+    extra.push(eventsShare(r.badEventsPct));
     const mark = r.requested ? '  <- target' : '';
     return `${String(r.targetPct).padStart(width)} % over ${windowText}: ${minutes} minutes of bad time (${extra.join('; ')})${mark}`;
   });
+}
+
+export interface CalendarBudgetRow {
+  /** Target, PERCENT. */
+  targetPct: number;
+  /** Share of events that may fail, PERCENT (100 - target). */
+  badEventsPct: number;
+  requested: boolean;
+  /** Allowed bad time over the shortest and the longest period (milliseconds, minutes). */
+  shortest: { allowedBadMs: number; allowedBadMinutes: number };
+  longest: { allowedBadMs: number; allowedBadMinutes: number };
+}
+
+export function calendarBudgetRows(targetPct: number, calendar: 'month' | 'quarter'): CalendarBudgetRow[] {
+  const { shortestDays, longestDays } = CALENDAR_DAYS[calendar];
+  const shortest = budgetTable(targetPct, shortestDays * DAY_MS);
+  const longest = budgetTable(targetPct, longestDays * DAY_MS);
+  return shortest.map((s, i) => {
+    const l = longest[i] as (typeof longest)[number];
+    return {
+      targetPct: s.targetPct,
+      badEventsPct: budgetPctOf(s.targetPct),
+      requested: s.targetPct === roundTo(targetPct),
+      shortest: { allowedBadMs: s.allowedBadMs, allowedBadMinutes: s.allowedBadMinutes },
+      longest: { allowedBadMs: l.allowedBadMs, allowedBadMinutes: l.allowedBadMinutes },
+    };
+  });
+}
+
+/** `99.9 % over a calendar month (28-31 days): 40.32-44.64 minutes of bad time (1 in 1000 events)`. */
+export function formatCalendarBudgetRows(rows: CalendarBudgetRow[], calendar: 'month' | 'quarter'): string[] {
+  const { shortestDays, longestDays } = CALENDAR_DAYS[calendar];
+  const width = Math.max(...rows.map((r) => String(r.targetPct).length));
+  return rows.map((r) => {
+    const range = (f: (ms: number) => number) => `${f(r.shortest.allowedBadMs)}-${f(r.longest.allowedBadMs)}`;
+    const extra: string[] = [];
+    if (r.shortest.allowedBadMs / (60 * MINUTE_MS) >= 2) extra.push(`${range((ms) => roundTo(ms / (60 * MINUTE_MS), 2))} hours`);
+    if (r.longest.allowedBadMs < MINUTE_MS) extra.push(`${range((ms) => roundTo(ms / 1000, 2))} seconds`);
+    extra.push(eventsShare(r.badEventsPct));
+    const mark = r.requested ? '  <- target' : '';
+    return `${String(r.targetPct).padStart(width)} % over a calendar ${calendar} (${shortestDays}-${longestDays} days): ${range((ms) => roundTo(ms / MINUTE_MS, 2))} minutes of bad time (${extra.join('; ')})${mark}`;
+  });
+}
+
+/** `1 in 1000 events`, or `0.3 % of events` when the share is not one in a whole number. */
+function eventsShare(badEventsPct: number): string {
+  const oneIn = 100 / badEventsPct;
+  return Math.abs(oneIn - Math.round(oneIn)) < 1e-9 ? `1 in ${Math.round(oneIn)} events` : `${badEventsPct} % of events`;
 }
 
 function addSchemaCommand(program: Command, io: CliIo): void {
@@ -225,8 +306,17 @@ function addSchemaCommand(program: Command, io: CliIo): void {
     });
 }
 
+/**
+ * The AWS SDK warns on every run under Node.js < 22 (NodeVersionSupportWarning). Its documented switch
+ * AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true silences that one warning; set unless the user set it.
+ */
+export function quietSdkNodeVersionWarning(env: Record<string, string | undefined> = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 /** Runs the CLI on `argv` (node-style: argv[0] node, argv[1] script) and returns the exit code. */
 export async function main(argv: string[] = process.argv, io: CliIo = processIo()): Promise<number> {
+  quietSdkNodeVersionWarning();
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv);
@@ -238,11 +328,16 @@ export async function main(argv: string[] = process.argv, io: CliIo = processIo(
       return EXIT_USAGE;
     }
     if (err instanceof CommanderError) {
-      // Commander has already printed its message. Help and version requests are successes.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
-      return EXIT_USAGE;
+      // Commander has already printed its message. Help (`slo help`, `--help`) and `--version` are successes;
+      // `slo` alone prints the help on stderr and is a usage error.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    throw err;
+    // Anything else (AWS unreachable, a file that cannot be written): one line, the stack only on request.
+    const message = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+    io.err(`error: ${message}\n`);
+    if (io.env.SLO_DEBUG && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
+    else io.err('(set SLO_DEBUG=1 to see where it happened)\n');
+    return EXIT_FAILED;
   }
 }
 

@@ -10,10 +10,13 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseAllDocuments, isMap, isScalar, type Document } from 'yaml';
+import { isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ContractSchema, type Contract } from '../core/contract.ts';
 import { DAY_MS } from '../core/duration.ts';
+import { MAX_INPUT_BYTES, NodeLocator, parseYamlBounded, toDataBounded, tooLargeMessage, type WorkMeter } from './yaml-input.ts';
+
+export { MAX_INPUT_BYTES, MAX_NESTING_DEPTH, type WorkMeter } from './yaml-input.ts';
 
 export interface ContractIssue {
   /** The file as the user named it, relative to the working directory when inside it (`contracts/checkout.yaml`). */
@@ -40,7 +43,12 @@ export interface LoadResult {
 export interface LoadOptions {
   /** Epoch ms "now" for review-date warnings; defaults to the current time. */
   nowMs?: number;
+  /** Counts the work done reading YAML (tests check it grows linearly with the file). */
+  meter?: WorkMeter;
 }
+
+/** What the size refusal calls a contract file. */
+const CONTRACT_FILE = 'a contract file';
 
 /** Advice thresholds from the brief: more than these is noise. */
 export const MAX_ADVISED_CONTRACTS = 5;
@@ -67,28 +75,41 @@ export class ContractValidationError extends Error {
 }
 
 /** Loads and validates, throwing a ContractValidationError listing every error (warnings do not fail). */
-export function loadContractsOrThrow(pathOrDir: string): LoadedContract[] {
+export function loadContractsOrThrow(pathOrDir: string | readonly string[]): LoadedContract[] {
   const result = loadContracts(pathOrDir);
   if (result.errors.length > 0) throw new ContractValidationError(result.errors);
   return result.contracts;
 }
 
 /**
- * Loads a contract file, or every .yaml/.yml file directly inside a folder (not recursive, sorted by name).
- * Returns the valid contracts, every error of every file, and advisory warnings. Never throws.
+ * Loads contract files and folders (`slo validate a.yaml b.yaml contracts/`): a file as named, whatever its
+ * extension; a folder by CONTRACT_FOLDER_RULE (every *.yaml/*.yml at any depth, sorted by path). A file reached
+ * twice is read once. Returns the valid contracts, every error of every file, and advisory warnings. Never throws.
  */
-export function loadContracts(pathOrDir: string, opts: LoadOptions = {}): LoadResult {
+export function loadContracts(pathOrPaths: string | readonly string[], opts: LoadOptions = {}): LoadResult {
   const nowMs = opts.nowMs ?? Date.now();
   const errors: ContractIssue[] = [];
   const warnings: ContractIssue[] = [];
-  const shown = displayPath(pathOrDir);
+  const paths = typeof pathOrPaths === 'string' ? [pathOrPaths] : [...pathOrPaths];
+  if (paths.length === 0) paths.push('');
 
-  const files = listContractFiles(pathOrDir, shown, errors);
+  const files: FileRef[] = [];
+  const seen = new Set<string>();
+  for (const p of paths) {
+    for (const f of listContractFiles(p, displayPath(p), errors)) {
+      const key = path.resolve(f.real);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      files.push(f);
+    }
+  }
+  // Whole-set advice is about the folder the contracts live in (the path itself when only one was given).
+  const shown = paths.length === 1 ? displayPath(paths[0] as string) : commonFolder(files.map((f) => f.shown));
   const loaded: LoadedContract[] = [];
   const firstFileByName = new Map<string, string>();
 
   for (const file of files) {
-    const outcome = loadOneFile(file.real, file.shown);
+    const outcome = loadOneFile(file.real, file.shown, opts.meter);
     const fileErrors = [...outcome.errors];
     // Duplicate names are checked on the raw name too, so a second file is flagged even while it has other errors.
     let duplicate = false;
@@ -127,6 +148,10 @@ export function loadContracts(pathOrDir: string, opts: LoadOptions = {}): LoadRe
 /** Advice for one valid contract: too many objectives, lax or overdue review. */
 export function contractWarnings(file: string, contract: Contract, nowMs: number): ContractIssue[] {
   const out: ContractIssue[] = [];
+  contract.spec.objectives.forEach((o, i) => {
+    const advice = ratioTargetAdvice(o.target);
+    if (advice !== undefined) out.push({ file, path: `spec.objectives[${i}].target`, message: advice });
+  });
   const objectives = contract.spec.objectives.length;
   if (objectives > MAX_ADVISED_OBJECTIVES) {
     out.push({
@@ -155,9 +180,28 @@ export function contractWarnings(file: string, contract: Contract, nowMs: number
   return out;
 }
 
+/** Targets below this (percent) look like ratios: 0.999 was surely meant as 99.9. */
+export const RATIO_LIKE_BELOW_PCT = 1;
+
+/**
+ * Advice when a target (PERCENT) looks like a ratio (`0.999` -> "did you mean 99.9 %?"); undefined otherwise.
+ * Shared by `slo validate` and `slo budget`.
+ */
+export function ratioTargetAdvice(targetPct: number): string | undefined {
+  if (!(targetPct > 0 && targetPct < RATIO_LIKE_BELOW_PCT)) return undefined;
+  const meant = Number((targetPct * 100).toPrecision(12));
+  return `target ${targetPct} is below ${RATIO_LIKE_BELOW_PCT} %: targets are percent, not ratios; did you mean ${meant} %? (write target: ${meant})`;
+}
+
+/** How a folder is read, for messages and the README. */
+export const CONTRACT_FOLDER_RULE =
+  'every *.yaml and *.yml file in the folder and its subfolders, sorted by path; folders whose name starts with "." or "_" (e.g. _drafts/) and node_modules are skipped, and symbolic links to folders are not followed';
+
 interface FileRef {
   real: string;
   shown: string;
+  /** Path below the folder that was walked, '/'-separated (for sorting). */
+  rel?: string;
 }
 
 /** The path as the user would recognise it: relative to cwd when inside it, else as given. */
@@ -191,30 +235,65 @@ function listContractFiles(pathOrDir: string, shown: string, errors: ContractIss
     return [];
   }
 
-  let names: string[];
-  try {
-    names = readdirSync(pathOrDir);
-  } catch (err) {
-    errors.push({ file: shown, path: '', message: `folder cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): ${WHAT_TO_PASS}` });
-    return [];
-  }
   const shownDir = shown.endsWith('/') ? shown.slice(0, -1) : shown;
-  const files = names
-    .filter((n) => CONTRACT_EXTENSIONS.includes(path.extname(n).toLowerCase()))
-    // Code-point order, not locale order: the same on every machine.
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((n) => ({ real: path.join(pathOrDir, n), shown: path.join(shownDir, n) }))
-    .filter((f) => {
-      try {
-        return statSync(f.real).isFile();
-      } catch {
-        return true; // let loadOneFile report why it cannot be read
+  const files: FileRef[] = [];
+  // Iterative walk; `rel` uses '/' so the order is the same on every machine.
+  const folders: string[] = [''];
+  while (folders.length > 0) {
+    const rel = folders.pop() as string;
+    const real = rel === '' ? pathOrDir : path.join(pathOrDir, rel);
+    let entries;
+    try {
+      entries = readdirSync(real, { withFileTypes: true });
+    } catch (err) {
+      const where = rel === '' ? shown : path.join(shownDir, rel);
+      errors.push({ file: where, path: '', message: `folder cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): ${WHAT_TO_PASS}` });
+      continue;
+    }
+    for (const entry of entries) {
+      const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!skippedFolder(entry.name)) folders.push(childRel);
+        continue;
       }
-    });
-  if (files.length === 0) {
-    errors.push({ file: shown, path: '', message: `no contract files (*.yaml, *.yml) in this folder: ${WHAT_TO_PASS}` });
+      if (!CONTRACT_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) continue;
+      const childReal = path.join(pathOrDir, childRel);
+      if (entry.isSymbolicLink()) {
+        // A link to a file is read; a link to a folder is not followed (no cycles).
+        try {
+          if (!statSync(childReal).isFile()) continue;
+        } catch {
+          // a dangling link: loadOneFile reports why it cannot be read
+        }
+      } else if (!entry.isFile()) {
+        continue;
+      }
+      files.push({ real: childReal, shown: path.join(shownDir, childRel), rel: childRel });
+    }
   }
-  return files;
+  // Code-point order of the relative path, not locale order: the same on every machine.
+  files.sort((a, b) => ((a.rel ?? '') < (b.rel ?? '') ? -1 : (a.rel ?? '') > (b.rel ?? '') ? 1 : 0));
+  if (files.length === 0) {
+    errors.push({ file: shown, path: '', message: `no contract files (*.yaml, *.yml) in this folder or its subfolders: ${WHAT_TO_PASS}` });
+  }
+  return files.map(({ real, shown: s }) => ({ real, shown: s }));
+}
+
+function skippedFolder(name: string): boolean {
+  return name.startsWith('.') || name.startsWith('_') || name === 'node_modules';
+}
+
+/** The deepest folder holding every one of `files` (shown paths), or `.`. */
+function commonFolder(files: string[]): string {
+  if (files.length === 0) return '.';
+  let common = path.dirname(files[0] as string).split(path.sep);
+  for (const f of files.slice(1)) {
+    const parts = path.dirname(f).split(path.sep);
+    let n = 0;
+    while (n < common.length && n < parts.length && common[n] === parts[n]) n++;
+    common = common.slice(0, n);
+  }
+  return common.length === 0 ? '.' : common.join(path.sep) || path.sep;
 }
 
 /** One file's outcome: the contract when the file is valid, else its errors. */
@@ -226,9 +305,12 @@ export interface ContractTextResult {
   nameLine?: number;
 }
 
-function loadOneFile(real: string, file: string): ContractTextResult {
+function loadOneFile(real: string, file: string, meter: WorkMeter | undefined): ContractTextResult {
   try {
-    return parseContractText(readFileSync(real, 'utf8'), file);
+    // Refused before reading: a huge file never reaches the parser.
+    const size = statSync(real).size;
+    if (size > MAX_INPUT_BYTES) return { errors: [{ file, path: '', message: tooLargeMessage(size, CONTRACT_FILE) }] };
+    return parseContractText(readFileSync(real, 'utf8'), file, meter);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code ? `cannot be read (${code})` : `could not be processed (${err instanceof Error ? err.message : String(err)})`;
@@ -238,23 +320,17 @@ function loadOneFile(real: string, file: string): ContractTextResult {
 
 /**
  * Parses and validates one contract's text. `file` is only used in the issues. Exported for tests and tools
- * that hold the text in memory (editors, the CDK app's inline contracts).
+ * that hold the text in memory (editors, the CDK app's inline contracts). Bounded and linear in the text
+ * (see yaml-input.ts): oversized, too deeply nested or alias-bomb input ends in one `file: message` issue.
  */
-export function parseContractText(text: string, file: string): ContractTextResult {
-  const lineCounter = new LineCounter();
-  const at = (offset: number | undefined): { line: number; col: number } | undefined =>
-    offset === undefined ? undefined : lineCounter.linePos(offset);
+export function parseContractText(text: string, file: string, meter?: WorkMeter): ContractTextResult {
   const errors: ContractIssue[] = [];
-
-  let docs: Document.Parsed[];
-  try {
-    // logLevel 'error': yaml would otherwise print process warnings (e.g. a mapping used as a key); such keys
-    // reach the schema as text and are reported as unknown keys there.
-    const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
-    docs = Array.isArray(parsed) ? parsed : [];
-  } catch (err) {
-    return { errors: [{ file, path: '', message: `is not valid YAML: ${err instanceof Error ? err.message : String(err)}` }] };
+  const parsed = parseYamlBounded(text, CONTRACT_FILE, meter);
+  const { at } = parsed;
+  if (parsed.docs.length === 0 && parsed.problems.length > 0) {
+    return { errors: parsed.problems.map((p) => ({ file, path: '', message: p.message, ...(p.line !== undefined ? { line: p.line } : {}) })) };
   }
+  const docs: Document.Parsed[] = parsed.docs;
 
   // Content-less documents (comments only) do not count: a file of comments is "empty", not "two documents".
   const real = docs.filter((d) => d.contents !== null || d.errors.length > 0);
@@ -284,17 +360,19 @@ export function parseContractText(text: string, file: string): ContractTextResul
       ...(pos ? { line: pos.line } : {}),
     });
   }
-  if (doc.errors.length > 0) return { errors }; // the tree is unreliable after a syntax error
+  // Duplicate keys (found in linear time by parseYamlBounded) are syntax errors, as yaml itself reports them.
+  for (const p of parsed.problems) errors.push({ file, path: '', message: p.message, ...(p.line !== undefined ? { line: p.line } : {}) });
+  if (doc.errors.length > 0 || parsed.problems.length > 0) return { errors }; // the tree is unreliable after a syntax error
 
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    errors.push({ file, path: '', message: `cannot be read as data: ${err instanceof Error ? err.message : String(err)}` });
+  const converted = toDataBounded(doc);
+  if ('message' in converted) {
+    errors.push({ file, path: '', message: converted.message });
     return { errors };
   }
+  const data = converted.data;
+  const locator = new NodeLocator(doc, meter);
 
-  const rawNameNode = isMap(doc.contents) ? doc.getIn(['metadata', 'name'], true) : undefined;
+  const rawNameNode = locator.nodeAt(['metadata', 'name']);
   const rawName = isPlainObject(data) && isPlainObject(data.metadata) && typeof data.metadata.name === 'string' ? data.metadata.name : undefined;
   const nameLine = isScalar(rawNameNode) ? at(rawNameNode.range?.[0])?.line : undefined;
   const withName = { ...(rawName !== undefined ? { rawName } : {}), ...(nameLine !== undefined ? { nameLine } : {}) };
@@ -317,7 +395,7 @@ export function parseContractText(text: string, file: string): ContractTextResul
   const located: ContractIssue[] = [];
   for (const issue of result.error.issues) {
     for (const { segments, message } of explainIssue(issue, [])) {
-      const line = lineOf(doc, segments, at);
+      const line = locator.lineOf(segments, at);
       located.push({ file, path: formatPath(segments), message, ...(line !== undefined ? { line } : {}) });
     }
   }
@@ -503,25 +581,4 @@ function yamlMessage(message: string): string {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The line of the node at `segments` (the key's line for a missing or unknown key: the deepest existing node). */
-function lineOf(
-  doc: Document.Parsed,
-  segments: Segment[],
-  at: (offset: number | undefined) => { line: number; col: number } | undefined,
-): number | undefined {
-  try {
-    for (let n = segments.length; n >= 0; n--) {
-      const prefix = segments.slice(0, n);
-      const node = prefix.length === 0 ? doc.contents : doc.getIn(prefix, true);
-      if (node && typeof node === 'object' && 'range' in node) {
-        const range = (node as { range?: [number, number, number] | null }).range;
-        if (range) return at(range[0])?.line;
-      }
-    }
-  } catch {
-    // getIn can refuse odd trees (e.g. a scalar where a path expects a collection): no line then.
-  }
-  return undefined;
 }

@@ -171,6 +171,10 @@ export const DEFAULT_TIERS: z.input<typeof TierSchema>[] = [
   { name: 'exhausted', freeze: 'all' },
 ];
 
+/** The message for a contract without a policy: it is required, and `policy: {}` takes the default tiers. */
+export const POLICY_REQUIRED_MESSAGE =
+  'is required: every contract states its error-budget policy; write `policy: {}` to take the default tiers (healthy above 50 %, warning above 25 % telling leadership, frozen above 0 % freezing non-critical gates, exhausted freezing all)';
+
 export const PolicySchema = z
   .strictObject({
     tiers: z.array(TierSchema).min(1).default(DEFAULT_TIERS.map((t) => TierSchema.parse(t))),
@@ -180,6 +184,9 @@ export const PolicySchema = z
       .max(50)
       .default(5)
       .describe('Points (percent of budget) above a threshold needed to step back up to a better tier'),
+  }, {
+    // Missing or empty (`policy:`): say how to get the defaults. Other issues keep their own messages.
+    error: (issue) => (issue.code === 'invalid_type' && (issue.input === undefined || issue.input === null) ? POLICY_REQUIRED_MESSAGE : undefined),
   })
   .superRefine((policy, ctx) => {
     const tiers = policy.tiers;

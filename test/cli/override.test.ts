@@ -24,6 +24,8 @@ describe('slo override (against DynamoDB on dynalite)', () => {
       err: (t) => void (err += t),
       nowMs: () => NOW,
       writeFile: () => undefined,
+      isTTY: false,
+      env: {},
       overridePorts: ({ table }) => {
         expect(table).toBe('slo-table');
         return { store, notifier, clock: new ManualClock(NOW) };

@@ -31,6 +31,8 @@ async function sloInProcess(...args: string[]): Promise<Run & { written: Record<
     err: (t) => (stderr += t),
     nowMs: () => Date.parse('2026-11-26T00:00:00Z'),
     writeFile: (p, t) => (written[p] = t),
+    isTTY: false,
+    env: {},
   };
   const code = await main(['node', 'slo', ...args], io);
   return { code, stdout, stderr, written };
@@ -129,8 +131,14 @@ describe('slo (in process)', () => {
   it.each([
     [['budget', 'abc'], 'target must be a number in percent, e.g. 99.9, got "abc"'],
     [['budget', '0'], 'target must be above 0 and below 100 percent'],
-    [['budget', '99.9', '--window', '5x'], '--window must be a positive duration such as 28d, 30d or 6h, got "5x"'],
-    [['budget', '99.9', '--window', '0d'], '--window must be a positive duration'],
+    [['budget', '99.9', '--window', '5x'], '--window must be whole days up to 90d (e.g. 28d, 30d), month or quarter, as in a contract\'s spec.window; got "5x"'],
+    [['budget', '99.9', '--window', '0d'], '--window must be whole days up to 90d'],
+    // Refused like a contract's spec.window refuses them.
+    [['budget', '99.9', '--window', '91d'], 'got "91d"'],
+    [['budget', '99.9', '--window', '6h'], 'got "6h"'],
+    [['budget', '99.9', '--window', '1.5d'], 'got "1.5d"'],
+    [['budget', '99.9', '--window', 'week'], 'got "week"'],
+    [['validate', 'contracts/', 'no/such.yaml'], 'no/such.yaml: no such file or folder'],
     [['budget', '99.9', '--bogus'], "unknown option '--bogus'"],
     [['validate', 'no/such/dir'], 'no/such/dir: no such file or folder'],
     [['validate', '--as-of', '26.11.2026'], '--as-of must be a day written YYYY-MM-DD'],
@@ -164,6 +172,6 @@ describe('slo (in process)', () => {
   it('--help exits 0', async () => {
     const r = await sloInProcess('--help');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('validate [options] [path]');
+    expect(r.stdout).toContain('validate [options] [paths...]');
   });
 });

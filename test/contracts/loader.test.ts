@@ -1,13 +1,16 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  CONTRACT_FOLDER_RULE,
   ContractValidationError,
   formatIssue,
   formatPath,
   loadContracts,
   loadContractsOrThrow,
+  parseContractText,
+  ratioTargetAdvice,
   type ContractIssue,
 } from '../../functions/contracts/loader.ts';
 
@@ -184,7 +187,7 @@ describe('folders', () => {
     expect(contracts[2]?.contract.spec.policy.tiers.map((t) => t.name)).toEqual(['healthy', 'warning', 'frozen', 'exhausted']);
   });
 
-  it('in a folder of good and bad files reports only the bad, loads the good, skips non-YAML and subfolders', () => {
+  it('in a folder of good and bad files reports only the bad, loads the good, skips non-YAML files and _-prefixed folders', () => {
     const { contracts, errors } = loadContracts(`${FIX}/mixed`, { nowMs: NOW });
     expect(contracts.map((c) => c.file)).toEqual([`${FIX}/mixed/a-checkout.yaml`, `${FIX}/mixed/c-search.yml`]);
     expect(errors.map(formatIssue)).toEqual([
@@ -213,7 +216,56 @@ describe('folders', () => {
     expect(none.contracts).toEqual([]);
     expect(none.errors).toHaveLength(1);
     expect(none.errors[0]?.file).toBe(empty); // outside cwd: shown as given
-    expect(none.errors[0]?.message).toMatch(/^no contract files \(\*\.yaml, \*\.yml\) in this folder: pass a contract file/);
+    expect(none.errors[0]?.message).toMatch(/^no contract files \(\*\.yaml, \*\.yml\) in this folder or its subfolders: pass a contract file/);
+  });
+
+  it('reads subfolders at any depth, sorted by path, skipping folders that start with . or _ (the rule cdk synth uses too)', () => {
+    const dir = `${FIX}/nested`;
+    const { contracts, errors } = loadContracts(dir, { nowMs: NOW });
+    expect(errors.map(formatIssue)).toEqual([]);
+    const expected = [
+      [`${dir}/team-a/deeper/deep.yml`, 'team-a-deep'],
+      [`${dir}/team-a/pay.yaml`, 'team-a-pay'],
+      [`${dir}/top.yaml`, 'top-level'],
+    ];
+    expect(contracts.map((c) => [c.file, c.contract.metadata.name])).toEqual(expected);
+    // The CDK app loads through loadContractsOrThrow: the same files.
+    expect(loadContractsOrThrow(dir).map((c) => [c.file, c.contract.metadata.name])).toEqual(expected);
+    expect(CONTRACT_FOLDER_RULE).toContain('subfolders');
+  });
+
+  it('does not follow a symbolic link to a folder (no cycles), but reads a link to a file', () => {
+    const dir = tmpDir();
+    mkdirSync(path.join(dir, 'sub'));
+    writeFileSync(path.join(dir, 'sub', 'a.yaml'), contractText('linked-a'));
+    symlinkSync(dir, path.join(dir, 'sub', 'loop'));
+    symlinkSync(path.join(dir, 'sub', 'a.yaml'), path.join(dir, 'b.yaml'));
+    const { contracts, errors } = loadContracts(dir, { nowMs: NOW });
+    // b.yaml is a link to the same file as sub/a.yaml: one contract name, read twice -> the second is a duplicate name.
+    expect(contracts.map((c) => path.relative(dir, c.file))).toEqual(['b.yaml']);
+    expect(errors.map((e) => [path.relative(dir, e.file), e.path])).toEqual([['sub/a.yaml', 'metadata.name']]);
+  });
+
+  it('takes many paths (a pre-commit hook passes the staged files), reads a file reached twice once', () => {
+    const dir = tmpDir();
+    writeFileSync(path.join(dir, 'a.yaml'), contractText('a'));
+    writeFileSync(path.join(dir, 'b.yaml'), contractText('b'));
+    const a = path.join(dir, 'a.yaml');
+    const b = path.join(dir, 'b.yaml');
+    const { contracts, errors } = loadContracts([a, b, dir, a], { nowMs: NOW });
+    expect(errors).toEqual([]);
+    expect(contracts.map((c) => c.contract.metadata.name)).toEqual(['a', 'b']);
+
+    const withMissing = loadContracts([a, 'no/such.yaml'], { nowMs: NOW });
+    expect(withMissing.contracts.map((c) => c.contract.metadata.name)).toEqual(['a']);
+    expect(withMissing.errors.map(formatIssue)).toEqual([
+      'no/such.yaml: no such file or folder: pass a contract file (.yaml) or a folder of them, e.g. `slo validate contracts/`',
+    ]);
+  });
+
+  it('flags a contract name repeated across the paths given', () => {
+    const { errors } = loadContracts([`${FIX}/good/payments.yaml`, `${FIX}/duplicates/first.yaml`], { nowMs: NOW });
+    expect(errors.map((e) => [e.file, e.path])).toEqual([[`${FIX}/duplicates/first.yaml`, 'metadata.name']]);
   });
 
   it('shows absolute paths inside the working directory relative to it', () => {
@@ -274,11 +326,41 @@ describe('warnings (advice, not errors)', () => {
     ]);
   });
 
+  it('warns about a target that looks like a ratio (0.999 where 99.9 % was meant)', () => {
+    const dir = writeContracts({ 'ratio.yaml': contractText('ratio', (t) => t.replace('target: 99.9', 'target: 0.999')) });
+    const result = loadContracts(dir, { nowMs: NOW });
+    expect(result.errors).toEqual([]);
+    expect(messages(result.warnings)).toEqual([
+      'ratio.yaml|spec.objectives[0].target|target 0.999 is below 1 %: targets are percent, not ratios; did you mean 99.9 %? (write target: 99.9)',
+    ]);
+    expect(ratioTargetAdvice(1)).toBeUndefined();
+    expect(ratioTargetAdvice(0.5)).toContain('did you mean 50 %?');
+    expect(ratioTargetAdvice(0.9995)).toContain('did you mean 99.95 %?');
+  });
+
   it('never warns about files that failed validation', () => {
     const dir = writeContracts({ 'bad.yaml': contractText('bad', (t) => t.replace('target: 99.9', 'target: 100').replace('reviewBy: 2027-02-01', 'reviewBy: 2020-01-01')) });
     const result = loadContracts(dir, { nowMs: NOW });
     expect(result.errors).toHaveLength(1);
     expect(result.warnings).toEqual([]);
+  });
+});
+
+describe('policy is required', () => {
+  it('a missing or empty policy says to write `policy: {}` for the default tiers', () => {
+    const missing = parseContractText(GOOD_TEXT.replace(/ {2}policy:\n(?: {4}.*\n)+/, ''), 'x.yaml');
+    const empty = parseContractText(GOOD_TEXT.replace(/ {2}policy:\n(?: {4}.*\n)+/, '  policy:\n'), 'x.yaml');
+    for (const result of [missing, empty]) {
+      expect(result.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+        'spec.policy: is required: every contract states its error-budget policy; write `policy: {}` to take the default tiers (healthy above 50 %, warning above 25 % telling leadership, frozen above 0 % freezing non-critical gates, exhausted freezing all)',
+      ]);
+    }
+  });
+
+  it('`policy: {}` gives the four default tiers', () => {
+    const result = parseContractText(GOOD_TEXT.replace(/ {2}policy:\n(?: {4}.*\n)+/, '  policy: {}\n'), 'x.yaml');
+    expect(result.errors).toEqual([]);
+    expect(result.contract?.spec.policy.tiers.map((t) => t.name)).toEqual(['healthy', 'warning', 'frozen', 'exhausted']);
   });
 });
 
