@@ -8,8 +8,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SloContracts, SloContractsConfigError } from '../../lib/slo-contracts.ts';
-import { Scratch, actionsOf, appWithoutBundling, codePipelineArns, logicalId, makeContract, policyStatements, resourcesOf, synthStack as synthIn } from './fixtures.ts';
+import { SloContracts, SloContractsConfigError } from '../../lib/index.ts';
+import { Scratch, actionsOf, appWithoutBundling, codePipelineArns, logicalId, makeContract, policyStatements, resourcesOf, synthStack as synthIn, withOperator } from './fixtures.ts';
 
 const scratch = new Scratch();
 const synthStack = (...args: Parameters<typeof synthIn> extends [unknown, ...infer R] ? R : never) => synthIn(scratch, ...args);
@@ -98,7 +98,7 @@ describe('props', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::SNS::Topic', 2);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(10);
     for (const a of alarms) expect((a as { Properties: { AlarmActions: unknown } }).Properties.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:111122223333:platform-ops']);
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -118,7 +118,7 @@ describe('props', () => {
 describe('bad props fail synth with a message that says what to change', () => {
   const build = (props: Partial<ConstructorParameters<typeof SloContracts>[2]>) => () => {
     const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Bad');
-    new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], ...props });
+    new SloContracts(stack, 'Slo', withOperator({ contracts: [makeContract('checkout')], ...props }));
   };
 
   it('historyRetentionDays below 400', () => {
