@@ -8,6 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadContractsOrThrow } from '../../functions/contracts/loader.ts';
 import { SloContracts, SloContractsConfigError } from '../../lib/index.ts';
 import { Scratch, actionsOf, appWithoutBundling, codePipelineArns, logicalId, makeContract, policyStatements, resourcesOf, synthStack as synthIn, withOperator } from './fixtures.ts';
 
@@ -55,6 +56,14 @@ describe('gates drive the pipeline permissions', () => {
       ],
     });
     expect(pipelineStatements(template).map(resourcesOf)).toEqual([codePipelineArns('shop'), codePipelineArns('shop/Staging', 'shop/Production')]);
+  });
+
+  it('a gate in another region of the same account: its ARNs name that region; no role to assume', () => {
+    const contract = makeContract('checkout');
+    const { template } = synthStack({ contracts: [{ ...contract, spec: { ...contract.spec, gates: [{ pipeline: 'shop', stage: 'Prod', critical: false, region: 'us-west-2' }] } }] });
+    const inRegion = (suffix: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codepipeline:us-west-2:', { Ref: 'AWS::AccountId' }, `:${suffix}`]] });
+    expect(pipelineStatements(template).map(resourcesOf)).toEqual([[inRegion('shop')], [inRegion('shop/Prod')]]);
+    expect(policyStatements(template).flatMap(actionsOf)).not.toContain('sts:AssumeRole');
   });
 
   it('no gates: no codepipeline statement at all', () => {
@@ -112,6 +121,20 @@ describe('props', () => {
     const ops = logicalId(template, 'AWS::SNS::Topic', 'OperationsTopic');
     const subs = Object.values(template.findResources('AWS::SNS::Subscription', { Properties: { TopicArn: { Ref: ops } } }));
     expect(subs.map((s) => (s as { Properties: { Endpoint: string } }).Properties.Endpoint)).toEqual(['ops@example.com']);
+  });
+});
+
+describe('contracts given as a folder', () => {
+  it('are loaded and validated at synth, the same as loaded objects', () => {
+    const fromFolder = synthStack({ contracts: 'contracts' }).template;
+    const loaded = synthStack({ contracts: loadContractsOrThrow('contracts').map((c) => c.contract) }).template;
+    expect(fromFolder.toJSON()).toEqual(loaded.toJSON());
+  });
+
+  it('an invalid file in the folder stops synth naming the file and the path', () => {
+    expect(() => synthStack({ contracts: 'test/contracts/fixtures/bad/target-100.yaml' })).toThrow(
+      'test/contracts/fixtures/bad/target-100.yaml: spec.objectives[0].target: must be below 100',
+    );
   });
 });
 
