@@ -22,7 +22,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { loadContractsOrThrow } from '../functions/contracts/loader.ts';
-import { CONTRACTS_FILE } from '../functions/runtime/config.ts';
+import { CONTRACTS_FILE } from '../functions/runtime/contracts-file.ts';
 import { HANDLER_BUNDLE_OPTIONS } from '../lib/functions/handler-code.ts';
 
 export type BundleFormat = 'esm' | 'cjs';

@@ -6,9 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Contract } from '../core/contract.ts';
+import { CONTRACTS_FILE } from './contracts-file.ts';
 
-/** The file the construct stages beside each handler bundle (lib/functions/handler-code.ts writes it). */
-export const CONTRACTS_FILE = 'contracts.json';
+export { CONTRACTS_FILE };
 
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { CONTRACTS_FILE } from '../../functions/runtime/config.ts';
+import { CONTRACTS_FILE } from '../../functions/runtime/contracts-file.ts';
 import { SloContractsConfigError } from '../errors.ts';
 
 export { CONTRACTS_FILE };
