@@ -51,8 +51,9 @@ afterAll(() => {
 });
 
 const assetDirOf = (logicalIdPrefix: string): string => {
-  const [, fn] = Object.entries(template.Resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(logicalIdPrefix)) ?? [];
-  return path.join(outdir, `asset.${(fn?.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '')}`);
+  const found = Object.entries(template.Resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(logicalIdPrefix));
+  if (!found) throw new Error(`no function ${logicalIdPrefix} in the template`);
+  return path.join(outdir, `asset.${(found[1].Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '')}`);
 };
 
 describe(`${COUNT} contracts`, () => {
