@@ -11,9 +11,8 @@
  * same options, once per process, so what is tested is always the current code, never a stale build.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
@@ -81,21 +80,26 @@ export function bundleHandler(name: HandlerName, outfile: string, root: string =
   if (result.errors.length > 0) throw new Error(`esbuild failed for ${name}: ${result.errors.map((e) => e.text).join('; ')}`);
 }
 
-let sourceBuildDir: string | undefined;
 const builtFromSource = new Map<HandlerName, string>();
 
-/** From source: bundle once per process into a temporary folder removed when the process exits. */
+/**
+ * From source: bundle once per process into `node_modules/.cache/slo-contracts/handlers/<name>/` (ignored by
+ * git, shared by processes, never stale: each process rebuilds before its first use). The bundle is written
+ * beside its final name and renamed into place, so parallel test workers never read a half-written file.
+ */
 function handlerDirFromSource(name: HandlerName): string {
   const cached = builtFromSource.get(name);
   if (cached !== undefined) return cached;
-  if (sourceBuildDir === undefined) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'slo-contracts-handlers-'));
-    sourceBuildDir = dir;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  }
-  const dir = path.join(sourceBuildDir, name);
+  const root = packageRoot();
+  const dir = path.join(root, 'node_modules', '.cache', 'slo-contracts', 'handlers', name);
   mkdirSync(dir, { recursive: true });
-  bundleHandler(name, path.join(dir, 'index.js'));
+  const partial = path.join(dir, `index.js.${process.pid}.${Date.now()}.partial`);
+  try {
+    bundleHandler(name, partial, root);
+    renameSync(partial, path.join(dir, 'index.js'));
+  } finally {
+    rmSync(partial, { force: true });
+  }
   builtFromSource.set(name, dir);
   return dir;
 }

@@ -46,7 +46,7 @@ describe('operators must be named', () => {
   it.each<[string, Partial<SloContractsProps>]>([
     ['emails', { operatorEmails: ['ops@example.com'] }],
     ['a pager', { operationsPager: { ssmParameter: '/oncall/ops-pager-url' } }],
-    ['alarm actions', { alarmActions: [new cwActions.SnsAction(sns.Topic.fromTopicArn(new Stack(), 'T', 'arn:aws:sns:eu-west-1:111122223333:chat'))] }],
+    ['alarm actions', { alarmActions: [new cwActions.SnsAction(sns.Topic.fromTopicArn(new Stack(appWithoutBundling(scratch.outdir()), 'Chat'), 'T', 'arn:aws:sns:eu-west-1:111122223333:chat'))] }],
     ['the explicit opt-out', { allowAlarmsWithoutOperators: true }],
   ])('%s satisfy it', (_, props) => {
     expect(build(props)).not.toThrow();
