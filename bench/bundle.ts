@@ -1,25 +1,29 @@
 /**
  * The evaluator Lambda bundle: size (raw and gzip) and module init time.
  *
- * Builds functions/handlers/evaluate.ts with esbuild's JS API and the contracts compiled in through the
- * `__SLO_CONTRACTS__` define, in four variants:
- * - cjs, SDK external: what lib/slo-contracts.ts (makeFunction) deploys: CommonJS, target node22,
- *   minified, `@aws-sdk/*` left to the Lambda runtime;
+ * Builds functions/handlers/evaluate.ts with esbuild's JS API in four variants:
+ * - cjs, SDK external: exactly what deploys, HANDLER_BUNDLE_OPTIONS from lib/functions/handler-code.ts
+ *   (the options `npm run build` and synth from source use): CommonJS, target node22, minified,
+ *   `@aws-sdk/*` left to the Lambda runtime;
  * - esm, SDK external: the same as ESM with a createRequire banner (what the construct deployed before);
  * - esm / cjs with the SDK bundled in, for comparison.
- * Keep the cjs options in step with lib/slo-contracts.ts.
+ * The contracts are data, as deployed: `contracts.json` beside the bundle (the cjs handler reads it from
+ * its own folder); the esm variants, which have no `__dirname`, get the same JSON in SLO_CONTRACTS_JSON.
  *
  * Init time: a fresh `node` per sample loads the bundle (require() for cjs, import() for esm) with dummy
- * TABLE_NAME / ALERT_TOPIC_ARN / AWS_REGION, timing only the load with performance.now() inside the child.
+ * TABLE_NAME / ALERT_TOPIC_ARN / AWS_REGION, timing only the load (contracts.json read included) with
+ * performance.now() inside the child.
  * The bundles are written under .bench/ inside the repository so that `@aws-sdk/*` resolves from its
  * node_modules, as the Lambda runtime provides it; the folder is removed afterwards.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { loadContractsOrThrow } from '../functions/contracts/loader.ts';
+import { CONTRACTS_FILE } from '../functions/runtime/contracts-file.ts';
+import { HANDLER_BUNDLE_OPTIONS } from '../lib/functions/handler-code.ts';
 
 export type BundleFormat = 'esm' | 'cjs';
 
@@ -55,20 +59,14 @@ export class BenchBundleError extends Error {
   override name = 'BenchBundleError';
 }
 
-/** esbuild options for one variant, mirroring lib/slo-contracts.ts makeFunction (bundling). */
-export function buildOptions(root: string, variant: BundleVariant, contractsJson: string, outfile: string): BuildOptions {
+/** esbuild options for one variant: HANDLER_BUNDLE_OPTIONS with the variant's format and SDK handling. */
+export function buildOptions(root: string, variant: BundleVariant, outfile: string): BuildOptions {
   return {
+    ...HANDLER_BUNDLE_OPTIONS,
     entryPoints: [path.join(root, 'functions', 'handlers', 'evaluate.ts')],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
     format: variant.format,
-    minify: true,
-    sourcemap: false,
-    external: variant.sdkExternal ? ['@aws-sdk/*'] : [],
-    // The construct passes the contracts' JSON as a JS string literal: JSON.stringify of the JSON text.
-    define: { __SLO_CONTRACTS__: JSON.stringify(contractsJson) },
+    external: variant.sdkExternal ? [...HANDLER_BUNDLE_OPTIONS.external] : [],
     ...(variant.format === 'esm'
       ? {
           // ESM output: bundled CommonJS dependencies still need `require` for Node built-ins.
@@ -123,7 +121,7 @@ function median(values: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function measureInit(file: string, cwd: string, samples: number): number[] {
+function measureInit(file: string, cwd: string, samples: number, contractsJson: string): number[] {
   // Only what the construct sets plus what the process needs to start; dummy values, nothing is called.
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
@@ -134,6 +132,8 @@ function measureInit(file: string, cwd: string, samples: number): number[] {
     POWERTOOLS_SERVICE_NAME: 'slo-contracts',
     POWERTOOLS_METRICS_NAMESPACE: 'SloContracts',
     POWERTOOLS_LOG_LEVEL: 'INFO',
+    // Read only by the esm variants (no __dirname); the cjs bundle reads contracts.json beside itself.
+    SLO_CONTRACTS_JSON: contractsJson,
   };
   const out: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -151,13 +151,14 @@ export async function benchBundles(root: string, samples = INIT_SAMPLES): Promis
   mkdirSync(benchDir, { recursive: true });
   const dir = mkdtempSync(path.join(benchDir, 'bundle-'));
   try {
+    writeFileSync(path.join(dir, CONTRACTS_FILE), contractsJson);
     const results: BundleResult[] = [];
     for (const variant of VARIANTS) {
       const outfile = path.join(dir, `evaluate-${variant.id}.${variant.format === 'esm' ? 'mjs' : 'cjs'}`);
-      const built = await build(buildOptions(root, variant, contractsJson, outfile));
+      const built = await build(buildOptions(root, variant, outfile));
       if (built.errors.length > 0) throw new BenchBundleError(`esbuild failed for ${variant.id}: ${built.errors.map((e) => e.text).join('; ')}`);
       const code = readFileSync(outfile);
-      const initSamples = measureInit(outfile, root, samples);
+      const initSamples = measureInit(outfile, root, samples, contractsJson);
       results.push({
         variant,
         bytes: code.length,

@@ -1,39 +1,54 @@
 /**
- * CDK app entry: `npx cdk synth|deploy [-c contracts=PATH] [-c stackName=NAME] [-c operatorEmails=a@x,b@y]`.
+ * CDK app entry: `npx cdk synth|deploy|diff|destroy [-c contracts=PATH] [-c stackName=NAME]
+ * [-c operatorEmails=a@x,b@y] [-c operationsTopicArn=ARN] [-c operationsPagerParameter=/ssm/name]
+ * [-c allowAlarmsWithoutOperators=true]`, or the same keys under `context` in cdk.json so every command sees
+ * the same values (bin/app-context.ts).
  *
  * Contracts are loaded and validated here, at synth: an invalid contract stops synth with one
- * `file: path: message` line per problem, so nothing unreviewed or broken reaches the account.
- * cdk-nag's AwsSolutions pack runs on the whole app; every acknowledgement carries its reason in code.
+ * `file: path: message` line per problem, so nothing unreviewed or broken reaches the account. Any other
+ * configuration error (a context value, a construct prop) ends in one line naming what to fix, never a
+ * stack trace. cdk-nag's AwsSolutions pack runs on the whole app; every acknowledgement carries its reason
+ * in code.
  */
+import { existsSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ContractValidationError, loadContractsOrThrow } from '../functions/contracts/loader.ts';
+import { SloContractsConfigError } from '../lib/errors.ts';
 import { SloContractsStack } from '../lib/slo-contracts-stack.ts';
+import { readAppSettings } from './app-context.ts';
 
 const app = new App();
 
-const contractsPath = String(app.node.tryGetContext('contracts') ?? 'contracts');
-const stackName = String(app.node.tryGetContext('stackName') ?? 'SloContracts');
-const operatorEmails = String(app.node.tryGetContext('operatorEmails') ?? '')
-  .split(',')
-  .map((e) => e.trim())
-  .filter((e) => e !== '');
-
-let contracts;
 try {
-  contracts = loadContractsOrThrow(contractsPath).map((c) => c.contract);
+  const settings = readAppSettings((key) => app.node.tryGetContext(key));
+  if (!existsSync(settings.contractsPath)) {
+    throw new SloContractsConfigError(
+      `-c contracts=${settings.contractsPath}: no such file or folder (from ${process.cwd()}); give the folder of contract YAML files, e.g. -c contracts=contracts`,
+    );
+  }
+  let contracts;
+  try {
+    contracts = loadContractsOrThrow(settings.contractsPath).map((c) => c.contract);
+  } catch (err) {
+    if (!(err instanceof ContractValidationError)) throw err;
+    console.error(`slo-contracts: invalid contracts in ${settings.contractsPath}, nothing was synthesised. Fix these:\n${err.message}`);
+    process.exit(1);
+  }
+  new SloContractsStack(app, settings.stackName, {
+    description: 'slo-contracts: SLO error budgets, burn-rate alerts and deployment freezes',
+    contracts,
+    operatorEmails: settings.operatorEmails,
+    allowAlarmsWithoutOperators: settings.allowAlarmsWithoutOperators,
+    ...(settings.operationsPagerParameter !== undefined ? { operationsPager: { ssmParameter: settings.operationsPagerParameter } } : {}),
+    ...(settings.operationsTopicArn !== undefined ? { operationsTopicArn: settings.operationsTopicArn } : {}),
+  });
 } catch (err) {
-  if (err instanceof ContractValidationError) {
-    console.error(`slo-contracts: invalid contracts in ${contractsPath}, nothing was synthesised. Fix these:\n${err.message}`);
+  if (err instanceof SloContractsConfigError) {
+    console.error(`slo-contracts: ${err.message}`);
     process.exit(1);
   }
   throw err;
 }
-
-new SloContractsStack(app, stackName, {
-  description: 'slo-contracts: SLO error budgets, burn-rate alerts and deployment freezes',
-  contracts,
-  operatorEmails,
-});
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// Executable for `npx slo ...` (package.json "bin"): registers tsx so the TypeScript CLI runs straight from a
-// clone, no build step.
-import { register } from 'tsx/esm/api';
+// Executable for `npx slo ...` (package.json "bin"). In a clone the TypeScript CLI runs straight from source
+// through tsx (no build step); the installed package has no bin/slo.ts and runs the compiled dist/bin/slo.js,
+// so neither tsx nor TypeScript is needed there.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('./slo.ts');
+const source = new URL('./slo.ts', import.meta.url);
+let main;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import('../dist/bin/slo.js'));
+}
 process.exitCode = await main(process.argv);

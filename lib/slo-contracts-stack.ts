@@ -1,19 +1,30 @@
 /**
  * The deployable stack: one SloContracts construct plus the outputs operators need. Environment-agnostic
- * (no account or region baked in), so `cdk synth` runs offline without credentials.
+ * (no account or region baked in) unless `env` is given, so `cdk synth` runs offline without credentials.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { SloContracts, type SloContractsProps } from './slo-contracts.ts';
 
-export interface SloContractsStackProps extends StackProps, SloContractsProps {}
+export interface SloContractsStackProps extends StackProps, SloContractsProps {
+  /**
+   * ARN of an existing topic for the alarms (imported into this stack); an alternative to operationsTopic
+   * for apps that only have the ARN (e.g. from context).
+   *
+   * @default - operationsTopic, or a new topic
+   */
+  readonly operationsTopicArn?: string;
+}
 
 export class SloContractsStack extends Stack {
   public readonly sloContracts: SloContracts;
 
   constructor(scope: Construct, id: string, props: SloContractsStackProps) {
     super(scope, id, props);
-    this.sloContracts = new SloContracts(this, 'SloContracts', props);
+    const operationsTopic =
+      props.operationsTopic ?? (props.operationsTopicArn !== undefined ? sns.Topic.fromTopicArn(this, 'OperationsTopic', props.operationsTopicArn) : undefined);
+    this.sloContracts = new SloContracts(this, 'SloContracts', { ...props, ...(operationsTopic ? { operationsTopic } : {}) });
 
     new CfnOutput(this, 'TableName', {
       value: this.sloContracts.table.tableName,
@@ -30,6 +41,10 @@ export class SloContractsStack extends Stack {
     new CfnOutput(this, 'OperationsTopicArn', {
       value: this.sloContracts.operationsTopic.topicArn,
       description: "SNS topic for slo-contracts' own alarms",
+    });
+    new CfnOutput(this, 'EvaluatorRoleArn', {
+      value: this.sloContracts.evaluatorRole.roleArn,
+      description: 'Role the pipeline accounts trust (SloGateAccess evaluatorRoleArn)',
     });
   }
 }

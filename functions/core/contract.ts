@@ -48,6 +48,17 @@ const name = z
 
 const nonEmpty = z.string().trim().min(1, { message: 'must not be empty' });
 
+/** An AWS account ID: exactly 12 digits, written as text (quote it in YAML: `account: "123456789012"`). */
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+/** An AWS Region code such as eu-west-1, us-gov-west-1 or ap-southeast-2. */
+export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+const accountId = z.string().regex(ACCOUNT_ID_PATTERN, { message: 'must be a 12-digit AWS account ID written in quotes, e.g. "123456789012"' });
+
+const region = z
+  .string()
+  .regex(REGION_PATTERN, { message: 'must be an AWS Region code such as eu-west-1 or us-gov-west-1' });
+
 /** A CloudWatch metric as GetMetricData names it. */
 export const MetricRefSchema = z.strictObject({
   namespace: nonEmpty.describe('CloudWatch namespace, e.g. AWS/ApplicationELB'),
@@ -57,6 +68,9 @@ export const MetricRefSchema = z.strictObject({
     .refine((d) => Object.keys(d).length <= 30, { message: 'CloudWatch allows at most 30 dimensions' })
     .default({})
     .describe('Dimension name -> value, exactly as published'),
+  account: accountId
+    .optional()
+    .describe('Account the metric lives in, read through CloudWatch cross-account observability from a monitoring account (GetMetricData AccountId); omit for the stack\'s own account'),
 });
 
 /** A metric plus the statistic to read it with. */
@@ -227,17 +241,16 @@ export const GateSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9.@\-_]{1,100}$/, { message: 'must be a CodePipeline stage name (letters, digits, . @ - _, up to 100)' }),
   critical: z.boolean().default(false).describe('Critical pipelines freeze only when the budget is exhausted'),
-  account: z
-    .string()
-    .regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' })
+  account: accountId
     .optional()
-    .describe("AWS account of the pipeline, when not the stack's own (the evaluator assumes a role there)"),
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be an AWS region such as eu-west-1' })
-    .optional()
-    .describe("AWS region of the pipeline, when not the stack's own"),
+    .describe('Account the pipeline lives in; the evaluator assumes the gate role there (deploy SloGateAccess in that account). Omit for the stack\'s own account'),
+  region: region.optional().describe('Region the pipeline lives in; omit for the stack\'s own region'),
 });
+
+/** Where a gate lives and which transition it is: `[account/][region/]pipeline/stage`, unique within a contract. */
+export function gateKey(g: { pipeline: string; stage: string; account?: string | undefined; region?: string | undefined }): string {
+  return [g.account, g.region, g.pipeline, g.stage].filter((p) => p !== undefined).join('/');
+}
 
 export const NotifySchema = z.strictObject({
   email: z.array(z.email({ message: 'must be an email address' })).default([]),
@@ -297,7 +310,7 @@ export const SpecSchema = z.strictObject({
     .superRefine((list, ctx) => {
       const seen = new Set<string>();
       list.forEach((g, i) => {
-        const key = [g.account, g.region, g.pipeline, g.stage].filter((part) => part !== undefined).join('/');
+        const key = gateKey(g);
         if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `duplicate gate ${key}`, path: [i] });
         seen.add(key);
       });

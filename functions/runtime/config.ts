@@ -1,11 +1,14 @@
 /**
  * Lambda configuration: environment variables set by the CDK construct, and the contracts that were
- * validated at synth and compiled into the bundle (so what runs is what was reviewed).
+ * validated at synth and staged as `contracts.json` beside the handler's `index.js` in the same asset (so
+ * what runs is what was reviewed, and a contract change is a new asset).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Contract } from '../core/contract.ts';
+import { CONTRACTS_FILE } from './contracts-file.ts';
 
-/** Replaced at bundle time by esbuild `define` with the JSON of the validated contracts. */
-declare const __SLO_CONTRACTS__: string | undefined;
+export { CONTRACTS_FILE };
 
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
@@ -36,14 +39,42 @@ export function daysEnv(name: string, fallbackDays: number, env: NodeJS.ProcessE
 }
 
 /**
- * The bundled contracts; outside a bundle (tests, local runs) SLO_CONTRACTS_JSON may carry the same JSON.
- * They were validated by the zod schema at synth; here they are only read (zod stays out of the bundle).
+ * Where the running bundle lives: `__dirname` of the CommonJS bundle (the asset directory, /var/task on
+ * Lambda); undefined when running from TypeScript source as an ES module (tests, local runs).
  */
-export function bundledContracts(env: NodeJS.ProcessEnv = process.env): Contract[] {
-  const raw = typeof __SLO_CONTRACTS__ === 'string' ? __SLO_CONTRACTS__ : env.SLO_CONTRACTS_JSON;
-  if (!raw) throw new ConfigurationError('no contracts in this bundle: synthesize with the SloContracts construct, or set SLO_CONTRACTS_JSON for local runs');
-  const parsed: unknown = JSON.parse(raw);
-  if (!Array.isArray(parsed)) throw new ConfigurationError('the bundled contracts must be a JSON array of validated contracts');
+function bundleDir(): string | undefined {
+  return typeof __dirname === 'string' ? __dirname : undefined;
+}
+
+/**
+ * The contracts validated at synth: `contracts.json` beside the bundle; outside a bundle (tests, local
+ * runs) SLO_CONTRACTS_JSON may carry the same JSON. The file wins when both exist: a deployed function runs
+ * the contracts of its own asset. They were validated by the zod schema at synth; here they are only read
+ * (zod stays out of the bundle).
+ */
+export function bundledContracts(env: NodeJS.ProcessEnv = process.env, dir: string | undefined = bundleDir()): Contract[] {
+  const file = dir === undefined ? undefined : path.join(dir, CONTRACTS_FILE);
+  let raw: string | undefined;
+  let source: string;
+  if (file !== undefined && existsSync(file)) {
+    raw = readFileSync(file, 'utf8');
+    source = file;
+  } else {
+    raw = env.SLO_CONTRACTS_JSON;
+    source = 'SLO_CONTRACTS_JSON';
+  }
+  if (!raw) {
+    throw new ConfigurationError(
+      `no contracts: ${CONTRACTS_FILE} is not beside the handler${file !== undefined ? ` (${file})` : ''}: synthesize with the SloContracts construct, or set SLO_CONTRACTS_JSON for local runs`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new ConfigurationError(`the contracts in ${source} are not JSON (${(err as Error).message}): synthesize again with the SloContracts construct`);
+  }
+  if (!Array.isArray(parsed)) throw new ConfigurationError(`the contracts in ${source} must be a JSON array of validated contracts`);
   return parsed as Contract[];
 }
 

@@ -4,7 +4,7 @@
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BURN_RATE_WINDOWS } from '../../lib/slo-contracts.ts';
+import { BURN_RATE_WINDOWS } from '../../lib/constants.ts';
 import { Scratch, actionsOf, codePipelineArns, logicalId, policyStatements, resourcesOf, standardContracts, synthStack } from './fixtures.ts';
 
 const scratch = new Scratch();
@@ -17,6 +17,7 @@ let ids: {
   reportTopic: string;
   opsTopic: string;
   queue: string;
+  deliveryQueue: string;
   evaluator: string;
   reporter: string;
   evaluatorLogs: string;
@@ -37,6 +38,7 @@ beforeAll(() => {
     reportTopic: logicalId(template, 'AWS::SNS::Topic', 'ReportTopic'),
     opsTopic: logicalId(template, 'AWS::SNS::Topic', 'OperationsTopic'),
     queue: logicalId(template, 'AWS::SQS::Queue', 'FailedInvocations'),
+    deliveryQueue: logicalId(template, 'AWS::SQS::Queue', 'DeliveryFailures'),
     evaluator: logicalId(template, 'AWS::Lambda::Function', 'Evaluator'),
     reporter: logicalId(template, 'AWS::Lambda::Function', 'Reporter'),
     evaluatorLogs: logicalId(template, 'AWS::Logs::LogGroup', 'EvaluatorLogs'),
@@ -198,6 +200,7 @@ describe('lambdas', () => {
       OVERRIDE_HONOUR_MINUTES: '240',
       EVALUATION_PERIOD_MINUTES: '5',
       HISTORY_RETENTION_DAYS: '400',
+      GATE_ROLE_ARN_TEMPLATE: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::{account}:role/slo-contracts-gate']] },
       POWERTOOLS_SERVICE_NAME: 'slo-contracts',
       POWERTOOLS_METRICS_NAMESPACE: 'SloContracts',
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -298,9 +301,8 @@ describe('IAM', () => {
       [
         `logs:CreateLogStream,logs:PutLogEvents -> ${one({ 'Fn::GetAtt': [ids.evaluatorLogs, 'Arn'] })}`,
         `sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage -> ${one({ 'Fn::GetAtt': [ids.queue, 'Arn'] })}`,
-        'dynamodb:BatchGetItem,dynamodb:BatchWriteItem,dynamodb:ConditionCheckItem,dynamodb:DeleteItem,dynamodb:DescribeTable,' +
-          'dynamodb:GetItem,dynamodb:GetRecords,dynamodb:GetShardIterator,dynamodb:PutItem,dynamodb:Query,dynamodb:Scan,dynamodb:UpdateItem' +
-          ` -> ${one({ 'Fn::GetAtt': [ids.table, 'Arn'] })}`,
+        `dynamodb:BatchGetItem,dynamodb:GetItem,dynamodb:Query -> ${one({ 'Fn::GetAtt': [ids.table, 'Arn'] })}`,
+        `dynamodb:BatchWriteItem,dynamodb:PutItem,dynamodb:UpdateItem -> ${one({ 'Fn::GetAtt': [ids.table, 'Arn'] })}`,
         `sns:Publish -> ${one({ Ref: ids.alertTopic })}`,
         `kms:Decrypt,kms:GenerateDataKey* -> ${one({ 'Fn::GetAtt': [ids.key, 'Arn'] })}`,
         'cloudwatch:GetMetricData -> ["*"]',
@@ -310,30 +312,59 @@ describe('IAM', () => {
         )}`,
       ].sort(),
     );
+    // No gate names another account: nothing to assume.
+    expect(evaluator.flatMap(actionsOf)).not.toContain('sts:AssumeRole');
   });
 
-  it('reporter reads the table, appends its audit entry, publishes the report, nothing else', () => {
+  it('evaluator: exactly the DynamoDB actions the store calls, unconditioned, on the table alone (never Scan or DeleteItem)', () => {
+    const dynamo = policyStatements(template).filter((s) => s.policy === ids.evaluatorPolicy && actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.flatMap(actionsOf).sort()).toEqual(
+      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    );
+    for (const s of dynamo) {
+      expect(s.Resource).toEqual({ 'Fn::GetAtt': [ids.table, 'Arn'] });
+      expect(s.Condition).toBeUndefined();
+    }
+  });
+
+  it('reporter: reads the table; writes only history items (LeadingKeys HIST#*); publishes the report; nothing else', () => {
     const reporter = policyStatements(template).filter((s) => s.policy === ids.reporterPolicy);
-    const actions = reporter.flatMap(actionsOf);
-    // BatchWriteItem appends the report's history entry; it can never update or delete state.
-    expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual(['dynamodb:BatchWriteItem']);
+    const dynamo = reporter.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    const shape = dynamo.map((s) => ({ actions: [...actionsOf(s)].sort(), resource: s.Resource, condition: s.Condition })).sort((a, b) => a.actions.length - b.actions.length);
+    expect(shape).toEqual([
+      {
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+        resource: { 'Fn::GetAtt': [ids.table, 'Arn'] },
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HIST#*'] } },
+      },
+      { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'], resource: { 'Fn::GetAtt': [ids.table, 'Arn'] }, condition: undefined },
+    ]);
     expect(reporter.find((s) => s.Action === 'sns:Publish')?.Resource).toEqual({ Ref: ids.reportTopic });
-    expect(actions.some((a) => a.startsWith('codepipeline:') || a.startsWith('cloudwatch:'))).toBe(false);
+    const actions = reporter.flatMap(actionsOf);
+    expect(actions.some((a) => a.startsWith('codepipeline:') || a.startsWith('cloudwatch:') || a.startsWith('sts:'))).toBe(false);
   });
 });
 
 describe('self-monitoring', () => {
-  type AlarmProps = Record<string, unknown> & { AlarmActions: unknown[]; MetricName: string; Namespace: string };
+  type AlarmProps = Record<string, unknown> & { AlarmActions: unknown[]; OKActions: unknown[]; MetricName?: string; Namespace?: string };
   const alarms = (): AlarmProps[] => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => (a as { Properties: AlarmProps }).Properties);
-  const alarm = (namespace: string, metric: string) => {
-    const found = alarms().filter((a) => a.Namespace === namespace && a.MetricName === metric);
+  const alarm = (namespace: string, metric: string, dimensionValue?: unknown) => {
+    const found = alarms().filter(
+      (a) =>
+        a.Namespace === namespace &&
+        a.MetricName === metric &&
+        (dimensionValue === undefined || JSON.stringify(a.Dimensions).includes(JSON.stringify(dimensionValue))),
+    );
     expect(found, `${namespace}/${metric}`).toHaveLength(1);
     return found[0] as AlarmProps;
   };
 
-  it('five alarms, all notifying the operations topic', () => {
-    expect(alarms()).toHaveLength(5);
-    for (const a of alarms()) expect(a.AlarmActions).toEqual([{ Ref: ids.opsTopic }]);
+  it('ten alarms, each notifying the operations topic on ALARM and on OK', () => {
+    expect(alarms()).toHaveLength(10);
+    for (const a of alarms()) {
+      expect(a.AlarmActions).toEqual([{ Ref: ids.opsTopic }]);
+      expect(a.OKActions).toEqual([{ Ref: ids.opsTopic }]);
+    }
   });
 
   it('evaluator Lambda errors >= 1', () => {
@@ -378,12 +409,70 @@ describe('self-monitoring', () => {
     });
   });
 
-  it('failed-invocations queue holding messages', () => {
-    expect(alarm('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toMatchObject({
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+  it('evaluator duration near its timeout: maximum >= 80 % of 300 s, in milliseconds', () => {
+    expect(alarm('AWS/Lambda', 'Duration')).toMatchObject({
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.evaluator } }],
+      Statistic: 'Maximum',
+      Period: 300,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 240_000,
+    });
+  });
+
+  it('evaluator throttled in 2 of 3 intervals', () => {
+    expect(alarm('AWS/Lambda', 'Throttles')).toMatchObject({
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.evaluator } }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
     });
+  });
+
+  it('reporter not running: no invocation in a whole calendar week (UTC), missing data breaching', () => {
+    expect(alarm('AWS/Lambda', 'Invocations')).toMatchObject({
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.reporter } }],
+      Statistic: 'Sum',
+      Period: 604_800,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      EvaluationWindow: { WallClockWindow: { Timezone: 'UTC' } },
+    });
+  });
+
+  it('failed deliveries: SNS NumberOfNotificationsFailed of every topic, summed', () => {
+    const math = alarms().filter((a) => Array.isArray(a.Metrics));
+    expect(math).toHaveLength(1);
+    const queries = (math[0] as unknown as { Metrics: { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: unknown }[] } } }[] }).Metrics;
+    const topics = queries.filter((q) => q.MetricStat).map((q) => ({ metric: q.MetricStat?.Metric.MetricName, topic: q.MetricStat?.Metric.Dimensions[0]?.Value }));
+    expect(topics).toEqual(
+      [ids.alertTopic, ids.reportTopic, ids.opsTopic].map((t) => ({ metric: 'NumberOfNotificationsFailed', topic: { 'Fn::GetAtt': [t, 'TopicName'] } })),
+    );
+    expect(queries.find((q) => q.Expression)?.Expression).toBe('FILL(t0, 0) + FILL(t1, 0) + FILL(t2, 0)');
+    expect(math[0]).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1 });
+  });
+
+  it('new messages (not the depth) in the delivery dead-letter queue and in the failed-invocations queue', () => {
+    for (const queue of [ids.queue, ids.deliveryQueue]) {
+      expect(alarm('AWS/SQS', 'NumberOfMessagesSent', { 'Fn::GetAtt': [queue, 'QueueName'] })).toMatchObject({
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    expect(alarms().some((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toBe(false);
+  });
+
+  it('every subscription redrives failed deliveries to the one encrypted, SSL-only dead-letter queue', () => {
+    const subs = Object.values(template.findResources('AWS::SNS::Subscription')) as { Properties: { RedrivePolicy?: unknown } }[];
+    expect(subs.length).toBeGreaterThan(0);
+    for (const sub of subs) expect(sub.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [ids.deliveryQueue, 'Arn'] } });
+    expect(template.toJSON().Resources[ids.deliveryQueue].Properties.SqsManagedSseEnabled).toBe(true);
   });
 });
 

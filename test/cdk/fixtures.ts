@@ -8,6 +8,7 @@ import path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ContractSchema, type Contract, type ContractInput } from '../../functions/core/contract.ts';
+import type { SloContractsProps } from '../../lib/slo-contracts.ts';
 import { SloContractsStack, type SloContractsStackProps } from '../../lib/slo-contracts-stack.ts';
 import { SIGN_OFFS } from '../support/contracts.ts';
 
@@ -103,6 +104,16 @@ export function appWithoutBundling(outdir: string): App {
   return testApp(outdir, { bundling: false });
 }
 
+/** The operator the tests name unless a case names its own (synth refuses alarms that reach nobody). */
+export const TEST_OPERATOR = 'ops@example.com';
+
+/** Props with TEST_OPERATOR added when the case names no operator. */
+export function withOperator<P extends SloContractsProps>(props: P): P {
+  const named =
+    props.operatorEmails !== undefined || props.operationsTopic !== undefined || props.operationsPager !== undefined || props.alarmActions !== undefined || props.allowAlarmsWithoutOperators !== undefined;
+  return named ? props : { ...props, operatorEmails: [TEST_OPERATOR] };
+}
+
 export function synthStack(
   scratch: Scratch,
   props: SloContractsStackProps,
@@ -110,7 +121,7 @@ export function synthStack(
 ): { stack: Stack; template: Template } {
   const outdir = scratch.outdir();
   const app = testApp(outdir, { bundling: opts.bundling ?? false });
-  const stack = new SloContractsStack(app, 'Test', props);
+  const stack = new SloContractsStack(app, 'Test', withOperator(props));
   return { stack, template: Template.fromStack(stack) };
 }
 

@@ -8,8 +8,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SloContracts, SloContractsConfigError } from '../../lib/slo-contracts.ts';
-import { Scratch, actionsOf, appWithoutBundling, codePipelineArns, logicalId, makeContract, policyStatements, resourcesOf, synthStack as synthIn } from './fixtures.ts';
+import { loadContractsOrThrow } from '../../functions/contracts/loader.ts';
+import { SloContracts, SloContractsConfigError } from '../../lib/index.ts';
+import { Scratch, actionsOf, appWithoutBundling, codePipelineArns, logicalId, makeContract, policyStatements, resourcesOf, synthStack as synthIn, withOperator } from './fixtures.ts';
 
 const scratch = new Scratch();
 const synthStack = (...args: Parameters<typeof synthIn> extends [unknown, ...infer R] ? R : never) => synthIn(scratch, ...args);
@@ -57,6 +58,14 @@ describe('gates drive the pipeline permissions', () => {
     expect(pipelineStatements(template).map(resourcesOf)).toEqual([codePipelineArns('shop'), codePipelineArns('shop/Staging', 'shop/Production')]);
   });
 
+  it('a gate in another region of the same account: its ARNs name that region; no role to assume', () => {
+    const contract = makeContract('checkout');
+    const { template } = synthStack({ contracts: [{ ...contract, spec: { ...contract.spec, gates: [{ pipeline: 'shop', stage: 'Prod', critical: false, region: 'us-west-2' }] } }] });
+    const inRegion = (suffix: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codepipeline:us-west-2:', { Ref: 'AWS::AccountId' }, `:${suffix}`]] });
+    expect(pipelineStatements(template).map(resourcesOf)).toEqual([[inRegion('shop')], [inRegion('shop/Prod')]]);
+    expect(policyStatements(template).flatMap(actionsOf)).not.toContain('sts:AssumeRole');
+  });
+
   it('no gates: no codepipeline statement at all', () => {
     const { template } = synthStack({ contracts: [makeContract('checkout'), makeContract('login')] });
     expect(pipelineStatements(template)).toEqual([]);
@@ -98,7 +107,7 @@ describe('props', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::SNS::Topic', 2);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(10);
     for (const a of alarms) expect((a as { Properties: { AlarmActions: unknown } }).Properties.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:111122223333:platform-ops']);
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -115,10 +124,24 @@ describe('props', () => {
   });
 });
 
+describe('contracts given as a folder', () => {
+  it('are loaded and validated at synth, the same as loaded objects', () => {
+    const fromFolder = synthStack({ contracts: 'contracts' }).template;
+    const loaded = synthStack({ contracts: loadContractsOrThrow('contracts').map((c) => c.contract) }).template;
+    expect(fromFolder.toJSON()).toEqual(loaded.toJSON());
+  });
+
+  it('an invalid file in the folder stops synth naming the file and the path', () => {
+    expect(() => synthStack({ contracts: 'test/contracts/fixtures/bad/target-100.yaml' })).toThrow(
+      'test/contracts/fixtures/bad/target-100.yaml: spec.objectives[0].target: must be below 100',
+    );
+  });
+});
+
 describe('bad props fail synth with a message that says what to change', () => {
   const build = (props: Partial<ConstructorParameters<typeof SloContracts>[2]>) => () => {
     const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Bad');
-    new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], ...props });
+    new SloContracts(stack, 'Slo', withOperator({ contracts: [makeContract('checkout')], ...props }));
   };
 
   it('historyRetentionDays below 400', () => {

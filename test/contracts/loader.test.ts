@@ -71,6 +71,10 @@ const BAD_CASES: [fixture: string, path: string, fragment: string][] = [
   ['gate-bad-pipeline-name', 'spec.gates[0].pipeline', 'must be a CodePipeline name'],
   ['gate-duplicate', 'spec.gates[1]', 'duplicate gate shop-web/Production'],
   ['gate-critical-text', 'spec.gates[0].critical', 'must be true or false, not the text "no"'],
+  ['gate-account-short', 'spec.gates[0].account', 'must be a 12-digit AWS account ID written in quotes'],
+  ['gate-account-number', 'spec.gates[0].account', 'must be text, not the number 123456789012'],
+  ['gate-region-bad', 'spec.gates[0].region', 'must be an AWS Region code such as eu-west-1'],
+  ['metric-account-bad', 'spec.objectives[0].sli.ratio.total.account', 'must be a 12-digit AWS account ID'],
   ['exclusion-to-before-from', 'spec.exclusions[0].to', '"to" must be after "from"'],
   ['exclusion-no-zone', 'spec.exclusions[0].from', 'ISO 8601 instant with a zone'],
   ['api-version-bad', 'apiVersion', 'must be slo-contracts/v1'],
@@ -167,6 +171,47 @@ describe('malformed contracts: each fixture names the file and the path', () => 
     const { contracts, errors } = loadContracts(`${BAD}/multi-document.yaml`, { nowMs: NOW });
     expect(contracts).toEqual([]);
     expect(errors).toHaveLength(1);
+  });
+});
+
+describe('many accounts', () => {
+  it('a gate may name its account and region and a metric its account; the same stage in two accounts is two gates', () => {
+    const dir = tmpDir();
+    const text = contractText('payments', (t) =>
+      t
+        .replace(
+          '    - { pipeline: shop-web, stage: Production, critical: false }',
+          [
+            '    - { pipeline: shop-web, stage: Production, critical: false }',
+            '    - { pipeline: shop-web, stage: Production, critical: false, account: "111122223333" }',
+            '    - { pipeline: shop-web, stage: Production, critical: false, account: "444455556666", region: us-gov-west-1 }',
+          ].join('\n'),
+        )
+        .replace('total: { namespace: AWS/ApplicationELB, metric: RequestCount, stat: Sum }', 'total: { namespace: AWS/ApplicationELB, metric: RequestCount, stat: Sum, account: "012345678901" }'),
+    );
+    writeFileSync(path.join(dir, 'payments.yaml'), text);
+    const { contracts, errors } = loadContracts(dir, { nowMs: NOW });
+    expect(errors).toEqual([]);
+    const spec = contracts[0]?.contract.spec;
+    expect(spec?.gates.slice(-2).map((g) => [g.account, g.region])).toEqual([
+      ['111122223333', undefined],
+      ['444455556666', 'us-gov-west-1'],
+    ]);
+    const ratio = spec?.objectives[0]?.sli.ratio;
+    // A leading zero survives: the account stays text.
+    expect(ratio?.total.account).toBe('012345678901');
+    expect(ratio?.good?.account).toBeUndefined();
+  });
+
+  it('the same stage twice in one account is still a duplicate, named with its account', () => {
+    const dir = tmpDir();
+    const gate = '    - { pipeline: shop-web, stage: Production, critical: false, account: "111122223333" }';
+    writeFileSync(
+      path.join(dir, 'payments.yaml'),
+      contractText('payments', (t) => t.replace('    - { pipeline: shop-web, stage: Production, critical: false }', `${gate}\n${gate}`)),
+    );
+    const lines = loadContracts(dir, { nowMs: NOW }).errors.map(formatIssue);
+    expect(lines).toEqual([expect.stringMatching(/payments\.yaml: spec\.gates\[\d\]: duplicate gate 111122223333\/shop-web\/Production$/)]);
   });
 });
 

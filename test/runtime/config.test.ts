@@ -1,14 +1,46 @@
-import { describe, expect, it } from 'vitest';
-import { bundledContracts, ConfigurationError, daysEnv, evaluatorOptionsFromEnv, minutesEnv, requireEnv } from '../../functions/runtime/config.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundledContracts, ConfigurationError, CONTRACTS_FILE, daysEnv, evaluatorOptionsFromEnv, minutesEnv, requireEnv } from '../../functions/runtime/config.ts';
 import { checkout } from '../support/contracts.ts';
+
+const dirs: string[] = [];
+const tmp = (): string => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'slo-config-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('Lambda configuration', () => {
   it('reads the contracts from SLO_CONTRACTS_JSON outside a bundle, and says what to do when absent', () => {
     const contracts = [checkout()];
-    expect(bundledContracts({ SLO_CONTRACTS_JSON: JSON.stringify(contracts) })).toEqual(contracts);
-    expect(() => bundledContracts({})).toThrow(ConfigurationError);
-    expect(() => bundledContracts({})).toThrow(/SLO_CONTRACTS_JSON/);
-    expect(() => bundledContracts({ SLO_CONTRACTS_JSON: '{}' })).toThrow(/JSON array/);
+    expect(bundledContracts({ SLO_CONTRACTS_JSON: JSON.stringify(contracts) }, undefined)).toEqual(contracts);
+    expect(() => bundledContracts({}, undefined)).toThrow(ConfigurationError);
+    expect(() => bundledContracts({}, undefined)).toThrow(/SLO_CONTRACTS_JSON/);
+    expect(() => bundledContracts({ SLO_CONTRACTS_JSON: '{}' }, undefined)).toThrow(/JSON array/);
+  });
+
+  it('reads contracts.json beside the bundle, which wins over SLO_CONTRACTS_JSON', () => {
+    const dir = tmp();
+    const staged = [checkout({}, 'staged')];
+    writeFileSync(path.join(dir, CONTRACTS_FILE), JSON.stringify(staged));
+    expect(bundledContracts({ SLO_CONTRACTS_JSON: JSON.stringify([checkout()]) }, dir)).toEqual(staged);
+  });
+
+  it('falls back to SLO_CONTRACTS_JSON when no contracts.json is beside the bundle, and names both when neither exists', () => {
+    const dir = tmp();
+    expect(bundledContracts({ SLO_CONTRACTS_JSON: JSON.stringify([checkout()]) }, dir)).toEqual([checkout()]);
+    expect(() => bundledContracts({}, dir)).toThrow(`${path.join(dir, CONTRACTS_FILE)}`);
+  });
+
+  it('a damaged contracts.json names the file', () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, CONTRACTS_FILE), '[{"apiVersion"');
+    expect(() => bundledContracts({}, dir)).toThrow(new RegExp(`the contracts in ${path.join(dir, CONTRACTS_FILE)} are not JSON`));
   });
 
   it('turns minutes into milliseconds and rejects nonsense', () => {
