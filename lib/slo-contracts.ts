@@ -151,6 +151,25 @@ export interface SloContractsProps {
   readonly evaluatorMemorySize?: number;
 
   /**
+   * Publish burn rates (1h, 6h, 3d) as custom metrics for every objective, and draw them on the dashboard.
+   * Three more custom metrics per objective ($0.30 a month each); a contract can opt in alone with
+   * `burnRateMetrics: true`. Budget remaining is always published.
+   *
+   * @default false
+   */
+  readonly publishBurnRates?: boolean;
+
+  /**
+   * Datapoints one evaluator run may read from CloudWatch to rebuild and reconcile ledgers (after every
+   * objective's refresh). 1,000,000 is about 22 s of half the account's 90,000 datapoints-per-second quota for
+   * data older than 3 hours; raise it when the daily reconciliation falls behind (the EvaluationErrors log
+   * line and the run summary report deferred reconciliations).
+   *
+   * @default 1000000
+   */
+  readonly rebuildDatapoints?: number;
+
+  /**
    * Longest evaluator run: whole seconds, at most the evaluation interval (with one reserved instance, runs
    * then never overlap) and at most 15 minutes.
    *
@@ -322,6 +341,8 @@ export class SloContracts extends Construct implements ISloContracts {
       timeout: evaluatorTimeout,
       overrideHonourTime,
       gateRoleName,
+      ...(props.publishBurnRates !== undefined ? { publishBurnRates: props.publishBurnRates } : {}),
+      ...(props.rebuildDatapoints !== undefined ? { rebuildDatapoints: props.rebuildDatapoints } : {}),
       ...(props.evaluatorMemorySize !== undefined ? { memorySize: props.evaluatorMemorySize } : {}),
       ...(props.evaluatorRoleName !== undefined ? { roleName: props.evaluatorRoleName } : {}),
     });
@@ -387,6 +408,7 @@ export class SloContracts extends Construct implements ISloContracts {
       alarmActions: [new cwActions.SnsAction(this.notifications.operationsTopic), ...(props.alarmActions ?? [])],
       pageActions: this.notifications.operationsPageTopic ? [new cwActions.SnsAction(this.notifications.operationsPageTopic)] : [],
       dashboard: props.dashboard ?? true,
+      publishBurnRates: props.publishBurnRates ?? false,
     });
 
     this.table = this.state;

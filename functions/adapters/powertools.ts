@@ -35,11 +35,16 @@ export class PowertoolsTelemetry implements TelemetryPort {
    * One run finished: the heartbeat the "evaluator silent" alarm watches, and the run's counts (a clean run
    * reports 0 errors rather than nothing).
    */
-  runCompleted(summary: { errors: number; tierChanges: number; notificationsPending: number }): void {
+  runCompleted(summary: { errors: number; tierChanges: number; notificationsPending: number; metricsUsage?: { datapoints: Record<string, number>; throttles: number } }): void {
     this.metrics.addMetric('Heartbeat', MetricUnit.Count, 1);
     this.metrics.addMetric('EvaluationErrors', MetricUnit.Count, summary.errors);
     this.metrics.addMetric('TierChanges', MetricUnit.Count, summary.tierChanges);
     this.metrics.addMetric('NotificationsPending', MetricUnit.Count, summary.notificationsPending);
+    // The share of the account's GetMetricData quota this run took (all tiers), and how often it was throttled.
+    if (summary.metricsUsage) {
+      this.metrics.addMetric('GetMetricDataDatapoints', MetricUnit.Count, Object.values(summary.metricsUsage.datapoints).reduce((a, b) => a + b, 0));
+      this.metrics.addMetric('GetMetricDataThrottles', MetricUnit.Count, summary.metricsUsage.throttles);
+    }
     this.metrics.publishStoredMetrics();
   }
 }

@@ -38,6 +38,10 @@ export interface EvaluatorFunctionProps extends SloFunctionOptions {
   readonly timeout?: Duration;
   /** How long a transition someone re-enabled in the console is honoured, whole minutes (OVERRIDE_HONOUR_MINUTES). */
   readonly overrideHonourTime: Duration;
+  /** Publish burn rates for every objective (env PUBLISH_BURN_RATES). @default false */
+  readonly publishBurnRates?: boolean;
+  /** Datapoints a run may read to rebuild and reconcile ledgers (env REBUILD_DATAPOINTS). @default 1000000 (the evaluator's own default) */
+  readonly rebuildDatapoints?: number;
   /** Days the history is kept (HISTORY_RETENTION_DAYS). @default 400 */
   readonly historyRetentionDays?: number;
   /**
@@ -79,6 +83,8 @@ export class EvaluatorFunction extends SloFunction {
         OVERRIDE_HONOUR_MINUTES: String(props.overrideHonourTime.toMinutes()),
         EVALUATION_PERIOD_MINUTES: String(intervalMinutes),
         HISTORY_RETENTION_DAYS: String(props.historyRetentionDays ?? MIN_HISTORY_RETENTION_DAYS),
+        ...(props.publishBurnRates ? { PUBLISH_BURN_RATES: 'true' } : {}),
+        ...(props.rebuildDatapoints !== undefined ? { REBUILD_DATAPOINTS: String(props.rebuildDatapoints) } : {}),
         // `{account}` is replaced by the gate's account at run time (gates with an `account` only).
         [GATE_ROLE_ARN_TEMPLATE_ENV]: `arn:${Aws.PARTITION}:iam::{account}:role/${gateRoleName}`,
       },

@@ -23,6 +23,8 @@ export interface SloDashboardProps {
   readonly evaluator: lambda.IFunction;
   /** Shown in an alarm status widget. */
   readonly alarms: readonly cloudwatch.IAlarm[];
+  /** Burn rates are published for every objective; otherwise only contracts with `burnRateMetrics` get burn graphs. @default false */
+  readonly publishBurnRates?: boolean;
 }
 
 export class SloDashboard extends cloudwatch.Dashboard {
@@ -51,7 +53,7 @@ export class SloDashboard extends cloudwatch.Dashboard {
 
     const objectives = props.contracts.reduce((n, c) => n + c.spec.objectives.length, 0);
     if (objectives <= DETAILED_DASHBOARD_MAX_OBJECTIVES) {
-      for (const c of props.contracts) this.addWidgets(...contractRow(c, metric));
+      for (const c of props.contracts) this.addWidgets(...contractRow(c, metric, props.publishBurnRates === true || c.spec.burnRateMetrics));
     } else {
       // One series per objective, each labelled by CloudWatch with its dimensions.
       const search = (metricName: string, extraDims: string, filter: string, statistic: string) =>
@@ -108,8 +110,8 @@ export class SloDashboard extends cloudwatch.Dashboard {
 
 type MetricFn = (metricName: string, dims: Record<string, string>, statistic: string, label?: string) => cloudwatch.Metric;
 
-/** Budget remaining of each objective with the tier thresholds, and a burn-rate graph per objective. */
-function contractRow(c: Contract, metric: MetricFn): cloudwatch.IWidget[] {
+/** Budget remaining of each objective with the tier thresholds, and a burn-rate graph per objective when published. */
+function contractRow(c: Contract, metric: MetricFn, burnRates: boolean): cloudwatch.IWidget[] {
   const name = c.metadata.name;
   const tierLines: cloudwatch.HorizontalAnnotation[] = c.spec.policy.tiers
     .filter((t) => t.above !== undefined)
@@ -124,7 +126,7 @@ function contractRow(c: Contract, metric: MetricFn): cloudwatch.IWidget[] {
       height: 6,
     }),
   ];
-  for (const o of c.spec.objectives) {
+  for (const o of burnRates ? c.spec.objectives : []) {
     row.push(
       new cloudwatch.GraphWidget({
         title: `${name} ${o.name}: burn rate`,

@@ -44,6 +44,8 @@ export interface SloSelfMonitoringProps {
    * @default true
    */
   readonly dashboard?: boolean;
+  /** Burn rates are published for every objective (otherwise only for contracts with `burnRateMetrics`). @default false */
+  readonly publishBurnRates?: boolean;
 }
 
 export class SloSelfMonitoring extends Construct {
@@ -193,6 +195,7 @@ export class SloSelfMonitoring extends Construct {
         period,
         evaluator: props.evaluator,
         alarms,
+        publishBurnRates: props.publishBurnRates ?? false,
       });
     }
   }

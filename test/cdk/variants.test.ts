@@ -83,6 +83,26 @@ describe('props', () => {
     expect(evaluator.Timeout).toBeLessThanOrEqual(60);
   });
 
+  it('burn-rate metrics are opt-in: no PUBLISH_BURN_RATES and no burn graphs by default; per stack or per contract when asked', () => {
+    const evaluatorEnv = (template: Template) => template.toJSON().Resources[logicalId(template, 'AWS::Lambda::Function', 'Evaluator')].Properties.Environment.Variables;
+    const dashboardBody = (template: Template) => JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
+    const plain = synthStack({ contracts: [makeContract('checkout')] }).template;
+    expect(evaluatorEnv(plain).PUBLISH_BURN_RATES).toBeUndefined();
+    expect(dashboardBody(plain)).not.toContain('checkout availability: burn rate');
+    expect(dashboardBody(plain)).toContain('checkout: budget remaining');
+
+    const stackWide = synthStack({ contracts: [makeContract('checkout')], publishBurnRates: true, rebuildDatapoints: 2_000_000 }).template;
+    expect(evaluatorEnv(stackWide)).toMatchObject({ PUBLISH_BURN_RATES: 'true', REBUILD_DATAPOINTS: '2000000' });
+    expect(dashboardBody(stackWide)).toContain('burn rate');
+
+    const optedIn = { ...makeContract('search'), spec: { ...makeContract('search').spec, burnRateMetrics: true } };
+    const perContract = synthStack({ contracts: [makeContract('checkout'), optedIn] }).template;
+    expect(evaluatorEnv(perContract).PUBLISH_BURN_RATES).toBeUndefined();
+    expect(dashboardBody(perContract)).toContain('search');
+    expect(dashboardBody(perContract)).toMatch(/search [a-z-]+: burn rate/);
+    expect(dashboardBody(perContract)).not.toMatch(/checkout [a-z-]+: burn rate/);
+  });
+
   it('reportSchedule, overrideHonourTime, historyRetentionDays, logRetention and logLevel reach the template', () => {
     const { template } = synthStack({
       contracts: [makeContract('checkout')],
