@@ -16,3 +16,5 @@ export const DEFAULT_GATE_ROLE_NAME = 'slo-contracts-gate';
  * `arn:<partition>:iam::{account}:role/<gate role name>`, `{account}` replaced by the gate's account.
  */
 export const GATE_ROLE_ARN_TEMPLATE_ENV = 'GATE_ROLE_ARN_TEMPLATE';
+/** The evaluator's default share of the account's GetMetricData quotas (functions/adapters/cloudwatch.ts DEFAULT_QUOTA_SHARE). */
+export const DEFAULT_QUOTA_SHARE = 0.5;

@@ -7,6 +7,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { evaluate, type EvaluationSummary } from '../usecases/evaluate.ts';
+import { phaseOf } from './evaluate-event.ts';
 import { awsPorts } from '../runtime/aws.ts';
 import { bundledContracts, minutesEnv, evaluatorOptionsFromEnv } from '../runtime/config.ts';
 import { PowertoolsTelemetry } from '../adapters/powertools.ts';
@@ -24,16 +25,21 @@ export interface EvaluatorContext {
   awsRequestId?: string;
 }
 
-export const handler = async (_event?: unknown, context?: EvaluatorContext): Promise<Omit<EvaluationSummary, 'objectives'> & { objectives: number }> => {
+export const handler = async (event?: unknown, context?: EvaluatorContext): Promise<Omit<EvaluationSummary, 'objectives'> & { objectives: number }> => {
+  const run = phaseOf(event);
   const summary = await evaluate(ports, contracts, {
     ...options,
+    run,
     ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
     ...(context?.awsRequestId ? { runId: context.awsRequestId } : {}),
     ...(process.env.AWS_REGION ? { homeRegion: process.env.AWS_REGION } : {}),
   });
-  telemetry.runCompleted(summary);
+  // The heartbeat and run counts come from the run that completes it: the whole run, or the gates phase after
+  // the shards (each shard's budget metrics are published as it goes).
+  if (run.phase !== 'objectives') telemetry.runCompleted(summary);
   // Only what changed or failed: a line per objective would outgrow a log event (256 KB) at scale.
   const notable = summary.objectives.filter((o) => o.status !== 'ok' || o.tier !== o.previousTier);
   logger.info('evaluation complete', { ...summary, objectives: summary.objectives.length, notable: notable.slice(0, 100) });
   return { ...summary, objectives: summary.objectives.length };
 };
+

@@ -29,7 +29,8 @@ export function awsPorts(opts: { telemetry?: TelemetryPort; logger?: LoggerLike;
   const env = opts.env ?? process.env;
   const logger = opts.logger;
   return {
-    metrics: createCloudWatchMetrics(),
+    // QUOTA_SHARE: this invocation's share of the account's GetMetricData quotas (shards split the default half).
+    metrics: createCloudWatchMetrics(env.QUOTA_SHARE ? { quotaShare: Number(env.QUOTA_SHARE) } : {}),
     store: createDynamoStore(requireEnv('TABLE_NAME', env), { historyRetentionDays: daysEnv('HISTORY_RETENTION_DAYS', 400, env) }),
     notifier: createSnsNotifier(requireEnv(opts.topicEnv ?? 'ALERT_TOPIC_ARN', env)),
     gate: createCodePipelineGate({ roles: createStsRoleCredentials({ roleArnTemplate: env.GATE_ROLE_ARN_TEMPLATE || DEFAULT_GATE_ROLE_ARN_TEMPLATE }) }),

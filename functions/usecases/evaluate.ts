@@ -14,7 +14,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Contract } from '../core/contract.ts';
-import type { MetricsUsageSummary, Ports, RecordRef } from '../ports.ts';
+import type { MetricsUsageSummary, ObjectiveState, Ports, RecordRef } from '../ports.ts';
+import { contractsOfShard } from '../core/shards.ts';
 import { gateRefOf } from '../core/model.ts';
 import { withGateLines } from '../core/messages.ts';
 import type { GateOutcome } from '../core/gate.ts';
@@ -31,7 +32,17 @@ export const DEFAULT_GATE_BUDGET_MS = 10_000;
 /** Default time kept after the gates for sending and recording before the Lambda's timeout (ms). */
 export const DEFAULT_FINISH_RESERVE_MS = 30_000;
 
+/**
+ * Which part of a run to do. `all` (the default): everything, in one invocation. When the evaluation fans out
+ * (construct prop `shardObjectives`), each shard runs `objectives` for its contracts (core/shards.ts), then one
+ * invocation runs `gates`: it reads every objective's recorded state, reconciles every gate and sends what is
+ * pending, so shared gates are frozen and lifted once.
+ */
+export type EvaluatePhase = { phase: 'all' } | { phase: 'objectives'; shard: { index: number; count: number } } | { phase: 'gates' };
+
 export interface EvaluateOptions extends ObjectivesOptions {
+  /** @default { phase: 'all' } */
+  run?: EvaluatePhase;
   /** How long a transition re-enabled by a person in the console is honoured before freezing again (ms). */
   overrideHonourMs: number;
   /** How long one run may hold a notification while sending it (ms). @default 120000 */
@@ -80,16 +91,27 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
     errors: 0,
   };
 
-  // 1. The objectives: judged from their ledgers, each decision recorded with one conditional write.
-  const objectives = await evaluateObjectives(ports, contracts, now, options);
-  summary.objectives.push(...objectives.outcomes);
-  summary.tierChanges = objectives.tierChanges;
-  summary.errors += objectives.errors;
-  summary.ledger = objectives.ledger;
-  const usage = ports.metrics.takeUsage?.();
-  if (usage) summary.metricsUsage = usage;
-  const finalStates = objectives.states;
-  const uncertain = objectives.uncertain;
+  const run = options.run ?? { phase: 'all' };
+  let finalStates: Map<string, ObjectiveState>;
+  let uncertain = new Set<string>();
+  if (run.phase === 'gates') {
+    // 1'. A fanned-out run's gates phase: the shards recorded every objective; read what they left.
+    finalStates = await ports.store.getObjectiveStates(contracts.flatMap((c) => c.spec.objectives.map((o) => ({ contract: c.metadata.name, objective: o.name }))));
+  } else {
+    // 1. The objectives: judged from their ledgers, each decision recorded with one conditional write.
+    const mine = run.phase === 'objectives' ? contractsOfShard(contracts, run.shard.index, run.shard.count) : contracts;
+    const objectives = await evaluateObjectives(ports, mine, now, options);
+    summary.objectives.push(...objectives.outcomes);
+    summary.tierChanges = objectives.tierChanges;
+    summary.errors += objectives.errors;
+    summary.ledger = objectives.ledger;
+    const usage = ports.metrics.takeUsage?.();
+    if (usage) summary.metricsUsage = usage;
+    finalStates = objectives.states;
+    uncertain = objectives.uncertain;
+    // A shard stops here: the gates phase that follows all shards reconciles gates and sends.
+    if (run.phase === 'objectives') return summary;
+  }
 
   // 2. Gates: who holds each one, then make CodePipeline agree, under a deadline: CodePipeline may be slow or
   // hang, and pages must not wait on it. What the deadline cuts short stays pending for the next run.

@@ -12,7 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Contract } from '../../functions/core/contract.ts';
-import { DEFAULT_GATE_ROLE_NAME, GATE_ROLE_ARN_TEMPLATE_ENV, MIN_HISTORY_RETENTION_DAYS } from '../constants.ts';
+import { DEFAULT_GATE_ROLE_NAME, DEFAULT_QUOTA_SHARE, GATE_ROLE_ARN_TEMPLATE_ENV, MIN_HISTORY_RETENTION_DAYS } from '../constants.ts';
 import { gatesByHome, type GatesByHome } from '../gates/gate-targets.ts';
 import { pipelineStatements } from '../gates/pipeline-permissions.ts';
 import { clampEventAge, GENERATED_ROLE_NAME, SloFunction, type SloFunctionOptions } from './slo-function.ts';
@@ -38,6 +38,12 @@ export interface EvaluatorFunctionProps extends SloFunctionOptions {
   readonly timeout?: Duration;
   /** How long a transition someone re-enabled in the console is honoured, whole minutes (OVERRIDE_HONOUR_MINUTES). */
   readonly overrideHonourTime: Duration;
+  /**
+   * Contract shards the evaluation fans out over: the function may run that many at once (one per shard, then
+   * the gates phase), each taking 1/shards of the default half of the GetMetricData quotas (env QUOTA_SHARE).
+   * @default 1
+   */
+  readonly shards?: number;
   /** Publish burn rates for every objective (env PUBLISH_BURN_RATES). @default false */
   readonly publishBurnRates?: boolean;
   /** Datapoints a run may read to rebuild and reconcile ledgers (env REBUILD_DATAPOINTS). @default 1000000 (the evaluator's own default) */
@@ -84,13 +90,15 @@ export class EvaluatorFunction extends SloFunction {
         EVALUATION_PERIOD_MINUTES: String(intervalMinutes),
         HISTORY_RETENTION_DAYS: String(props.historyRetentionDays ?? MIN_HISTORY_RETENTION_DAYS),
         ...(props.publishBurnRates ? { PUBLISH_BURN_RATES: 'true' } : {}),
+        ...((props.shards ?? 1) > 1 ? { QUOTA_SHARE: String(DEFAULT_QUOTA_SHARE / (props.shards ?? 1)) } : {}),
         ...(props.rebuildDatapoints !== undefined ? { REBUILD_DATAPOINTS: String(props.rebuildDatapoints) } : {}),
         // `{account}` is replaced by the gate's account at run time (gates with an `account` only).
         [GATE_ROLE_ARN_TEMPLATE_ENV]: `arn:${Aws.PARTITION}:iam::{account}:role/${gateRoleName}`,
       },
       // EventBridge delivers at least once and a late run is superseded by the next one: at most one
       // instance, one retry, and no event older than one interval.
-      reservedConcurrentExecutions: 1,
+      // Fanned out, every shard runs at once.
+      reservedConcurrentExecutions: props.shards ?? 1,
       retryAttempts: 1,
       maxEventAge: clampEventAge(props.interval),
       ...(props.roleName !== undefined ? { roleName: props.roleName } : gates.remote.size > 0 ? { roleName: GENERATED_ROLE_NAME } : {}),

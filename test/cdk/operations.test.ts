@@ -134,11 +134,11 @@ describe('alarm actions and the dashboard', () => {
     const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
     expect(body).toContain('SEARCH(');
     expect(body).toContain('all 52 objectives');
-    expect(body).not.toContain('journey-0 availability: burn rate');
+    expect(body).not.toContain('journey-0: budget remaining');
     const small = synthStack({ contracts: contracts.slice(0, 25) }).template;
     const smallBody = JSON.stringify(Object.values(small.findResources('AWS::CloudWatch::Dashboard'))[0]);
     expect(smallBody).not.toContain('SEARCH(');
-    expect(smallBody).toContain('journey-0 availability: burn rate');
+    expect(smallBody).toContain('journey-0: budget remaining');
   });
 });
 
