@@ -8,7 +8,7 @@ import { createCloudWatchMetrics } from '../adapters/cloudwatch.ts';
 import { createDynamoStore } from '../adapters/dynamodb.ts';
 import { createSnsNotifier } from '../adapters/sns.ts';
 import { createCodePipelineGate } from '../adapters/codepipeline.ts';
-import { daysEnv, requireEnv } from './config.ts';
+import { audienceTopicsFromEnv, daysEnv, requireEnv } from './config.ts';
 
 export const systemClock: Clock = { now: () => Date.now() };
 
@@ -27,7 +27,7 @@ export function awsPorts(opts: { telemetry?: TelemetryPort; logger?: LoggerLike;
   return {
     metrics: createCloudWatchMetrics(),
     store: createDynamoStore(requireEnv('TABLE_NAME', env), { historyRetentionDays: daysEnv('HISTORY_RETENTION_DAYS', 400, env) }),
-    notifier: createSnsNotifier(requireEnv(opts.topicEnv ?? 'ALERT_TOPIC_ARN', env)),
+    notifier: createSnsNotifier(requireEnv(opts.topicEnv ?? 'ALERT_TOPIC_ARN', env), { audienceTopics: audienceTopicsFromEnv(env) }),
     gate: createCodePipelineGate(),
     clock: systemClock,
     ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),

@@ -19,6 +19,7 @@ import { objectiveKey } from '../core/model.ts';
 import { freezeMessage, overrideMessage, unfreezeMessage } from '../core/messages.ts';
 import { evaluateObjectives, ConcurrentUpdateError, type LedgerRunStats, type ObjectiveOutcome, type ObjectivesOptions } from './evaluate-objectives.ts';
 import { appendHistorySafely, errorText, forEachLimit } from './run-support.ts';
+import { sendReviewReminders } from './reminders.ts';
 
 export { ConcurrentUpdateError, type ObjectiveOutcome };
 
@@ -150,6 +151,8 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
   summary.notificationsSent = sent.sent;
   summary.notificationsFailed = sent.failed;
   summary.notificationsPending = sent.pending;
+  // 4. Review reminders owed today (each recorded once, with a conditional write, then sent).
+  await sendReviewReminders(ports, contracts, finalStates, now, { maxWriteAttempts: maxAttempts, sendLeaseMs: leaseMs });
   return summary;
 }
 
