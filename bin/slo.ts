@@ -5,9 +5,11 @@
  *   slo budget <target> [--window] allowed bad time for a target (percent) and its neighbours
  *   slo schema [--out file]        the contract JSON Schema, for editors
  *   slo override <contract> ...    lift a contract's freezes on the record (bin/override-command.ts)
+ *   slo status [contract]          where the deployed objectives stand (bin/status-command.ts); exit 3 when frozen
+ *   slo report [contract]          the weekly report from the deployed table (bin/report-command.ts)
  *
- * Exit codes: 0 success, 1 the command ran and found a problem (invalid contracts), 2 usage error
- * (unknown command or option, bad argument). Run through bin/slo.mjs (`npx slo ...`) or `npx tsx bin/slo.ts`.
+ * Exit codes: 0 success, 1 the command ran and found a problem (invalid contracts, an unreadable table), 2 usage
+ * error (unknown command or option, bad argument), 3 `slo status` found something frozen. Run through bin/slo.mjs (`npx slo ...`) or `npx tsx bin/slo.ts`.
  *
  * Other commands register themselves in buildProgram, taking the same CliIo so tests can run them in memory.
  */
@@ -19,6 +21,10 @@ import { MINUTE_MS, tryParseDuration } from '../functions/core/duration.ts';
 import { contractJsonSchemaText } from '../functions/contracts/json-schema.ts';
 import { formatIssue, loadContracts } from '../functions/contracts/loader.ts';
 import { addOverrideCommand, type OverridePorts } from './override-command.ts';
+import { addStatusCommand } from './status-command.ts';
+import { addReportCommand } from './report-command.ts';
+import type { StackOutputsPort } from '../functions/ports.ts';
+import type { TableReader } from './deployed-table.ts';
 
 /** Where commands write and what time they think it is: the real process in main, fakes in tests. */
 export interface CliIo {
@@ -29,6 +35,16 @@ export interface CliIo {
   writeFile(path: string, text: string): void;
   /** How `slo override` reaches the deployed stack; default: DynamoDB and SNS from the AWS environment. */
   overridePorts?(target: { table: string; topic: string }): OverridePorts;
+  /** stdout is a terminal (colour and progress only then). */
+  isTTY?: boolean;
+  /** Terminal width in columns, when known. */
+  columns?: number;
+  /** The environment (NO_COLOR, SLO_TABLE_NAME...); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** How `slo status` and `slo report` read a deployed table; default: DynamoDB from the AWS environment. */
+  tableReader?(table: string): TableReader;
+  /** How `--stack NAME` reads the stack's outputs; default: CloudFormation from the AWS environment. */
+  stackOutputs?(): StackOutputsPort;
 }
 
 export const EXIT_OK = 0;
@@ -54,9 +70,23 @@ export function processIo(): CliIo {
   return {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
-    nowMs: () => Date.now(),
+    nowMs: () => clockFromEnv(process.env.SLO_NOW) ?? Date.now(),
     writeFile: (path, text) => writeFileSync(path, text),
+    isTTY: process.stdout.isTTY === true,
+    ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
+    env: process.env,
   };
+}
+
+/**
+ * SLO_NOW pins the CLI's clock to an ISO instant with a zone (`2026-12-07T09:00:00Z`), for reproducible output
+ * (tests, documentation); unset means the system clock.
+ */
+export function clockFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const ms = /(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`SLO_NOW must be an ISO instant with a zone such as 2026-12-07T09:00:00Z, got "${value}"`);
+  return ms;
 }
 
 export function buildProgram(io: CliIo): Command {
@@ -78,7 +108,13 @@ export function buildProgram(io: CliIo): Command {
     },
     (message) => new UsageError(message),
   );
+  addStatusCommand(program, io, exitWith, (message) => new UsageError(message));
+  addReportCommand(program, io, exitWith, (message) => new UsageError(message));
   return program;
+}
+
+function exitWith(code: number): never {
+  throw new CliExit(code);
 }
 
 function addValidateCommand(program: Command, io: CliIo): void {
