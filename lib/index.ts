@@ -10,3 +10,4 @@ export {
   type PowertoolsLogLevel,
 } from './slo-contracts.ts';
 export { SloContractsStack, type SloContractsStackProps } from './slo-contracts-stack.ts';
+export { audienceFilterPolicyJson, type AudienceDefinition, type AudienceDefinitions } from './notify/audience-subscriptions.ts';

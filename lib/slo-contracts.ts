@@ -31,6 +31,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ContractSchema, type Contract } from '../functions/core/contract.ts';
 import { PUBLISHED_BURN_LOOKBACKS } from '../functions/core/burn.ts';
+import { audienceEnvironment, audienceProblems, grantAudienceTopics, subscribeAudiences, type AudienceDefinitions } from './notify/audience-subscriptions.ts';
 
 /** CloudWatch namespace of the EMF metrics the Lambdas emit (Powertools POWERTOOLS_METRICS_NAMESPACE). */
 export const METRICS_NAMESPACE = 'SloContracts';
@@ -105,6 +106,16 @@ export interface SloContractsProps {
   readonly operatorEmails?: readonly string[];
 
   /**
+   * Audiences, defined once for every contract: the names tiers list in `notify` (the default policy's warning
+   * tier names `leadership`), each reached by email, an HTTPS endpoint in SSM and/or an existing SNS topic, and
+   * subscribed with a filter on the `audience` message attribute. Leadership also receives the weekly roll-up
+   * and passed review dates. A tier naming an audience not defined here fails synth.
+   *
+   * @default - none: only contracts whose tiers name no audience synthesize
+   */
+  readonly audiences?: AudienceDefinitions;
+
+  /**
    * Days the history (evaluations and actions) is kept before DynamoDB TTL removes it. At least 400.
    * Passed to the evaluator as HISTORY_RETENTION_DAYS; the evaluator sets `expiresAt` from it.
    *
@@ -158,6 +169,8 @@ export class SloContracts extends Construct {
     super(scope, id);
 
     const contracts = validateContracts(props.contracts);
+    const audienceIssues = audienceProblems(contracts, props.audiences ?? {});
+    if (audienceIssues.length > 0) throw new SloContractsConfigError(`audiences:\n${audienceIssues.join('\n')}`);
     const evaluationInterval = props.evaluationInterval ?? Duration.minutes(5);
     const intervalMinutes = wholeMinutes(evaluationInterval, 'evaluationInterval');
     if (intervalMinutes < 1 || intervalMinutes * HEARTBEAT_PERIODS > 24 * 60) {
@@ -266,6 +279,7 @@ export class SloContracts extends Construct {
     }
 
     this.subscribeContracts(contracts);
+    subscribeAudiences(this, { alertTopic: this.alertTopic, reportTopic: this.reportTopic, audiences: props.audiences ?? {}, contracts });
     for (const email of distinct((props.operatorEmails ?? []).map((e) => e.trim().toLowerCase()))) {
       new sns.Subscription(this, `Operator-${email}`, {
         topic: this.operationsTopic,
@@ -316,6 +330,7 @@ export class SloContracts extends Construct {
         OVERRIDE_HONOUR_MINUTES: String(overrideMinutes),
         EVALUATION_PERIOD_MINUTES: String(intervalMinutes),
         HISTORY_RETENTION_DAYS: String(historyRetentionDays),
+        ...audienceEnvironment(props.audiences ?? {}),
         ...powertools,
       },
       // EventBridge delivers at least once and a late run is superseded by the next one: at most one
@@ -335,6 +350,7 @@ export class SloContracts extends Construct {
         TABLE_NAME: this.table.tableName,
         REPORT_TOPIC_ARN: this.reportTopic.topicArn,
         HISTORY_RETENTION_DAYS: String(historyRetentionDays),
+        ...audienceEnvironment(props.audiences ?? {}),
         ...powertools,
       },
       // One retry: a second failure goes to the queue rather than risking a third copy of the report.
@@ -349,6 +365,7 @@ export class SloContracts extends Construct {
     this.table.grant(this.reporter, 'dynamodb:BatchWriteItem');
     this.alertTopic.grantPublish(this.evaluator);
     this.reportTopic.grantPublish(this.reporter);
+    grantAudienceTopics(this, props.audiences ?? {}, [this.evaluator, this.reporter]);
     this.evaluator.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadSliMetrics',
@@ -487,8 +504,8 @@ export class SloContracts extends Construct {
   }
 
   /**
-   * Email: one subscription per distinct address on the alert topic, filtered to the contracts that list
-   * it, and one unfiltered on the report topic. Pager: one HTTPS subscription per distinct SSM parameter,
+   * Email: one subscription per distinct address on the alert topic and one on the report topic, each
+   * filtered to the contracts that list it. Pager: one HTTPS subscription per distinct SSM parameter,
    * endpoint resolved by CloudFormation at deploy time, only severity=page of the contracts that name it.
    * Construct ids derive from the address / parameter so adding a contract never replaces (and
    * unconfirms) an existing subscription.
@@ -512,6 +529,8 @@ export class SloContracts extends Construct {
         topic: this.reportTopic,
         protocol: sns.SubscriptionProtocol.EMAIL,
         endpoint: email,
+        // One report per contract: an address hears the reports of the contracts that list it (not the roll-up).
+        filterPolicy: { contract: sns.SubscriptionFilter.stringFilter({ allowlist: names }) },
       });
     }
 

@@ -124,4 +124,24 @@ describe('cdk synth (CLI)', () => {
     },
     120_000,
   );
+
+  it(
+    'a tier naming an audience the stack does not define stops synth with the file and the path',
+    async () => {
+      const fixtures = 'test/contracts/fixtures/audiences';
+      // cdk.json defines leadership and team-web: mobile's team-mobile is unknown.
+      const team = await synth(['-c', `contracts=${fixtures}/mobile.yaml`]);
+      expect(team.code).not.toBe(0);
+      expect(team.stderr).toContain(
+        `${fixtures}/mobile.yaml: spec.policy.tiers[1].notify[1]: audience "team-mobile" is not defined for this stack: define it once for all contracts ` +
+          '(SloContracts prop `audiences`, or "audiences" in the cdk.json context), or take it out of tier "warning" (defined: leadership, team-web)',
+      );
+      // No audiences at all: the default policy's warning tier needs leadership.
+      const none = await synth(['-c', `contracts=${fixtures}/default-policy.yaml`, '-c', 'audiences={}']);
+      expect(none.code).not.toBe(0);
+      expect(none.stderr).toContain(`${fixtures}/default-policy.yaml: spec.policy.tiers[1].notify[0]: audience "leadership" is not defined for this stack (the default policy's warning tier tells leadership)`);
+      expect(existsSync(path.join(none.outdir, 'SloContracts.template.json'))).toBe(false);
+    },
+    120_000,
+  );
 });

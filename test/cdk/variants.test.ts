@@ -9,7 +9,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SloContracts, SloContractsConfigError } from '../../lib/slo-contracts.ts';
-import { Scratch, actionsOf, appWithoutBundling, codePipelineArns, logicalId, makeContract, policyStatements, resourcesOf, synthStack as synthIn } from './fixtures.ts';
+import { LEADERSHIP, Scratch, actionsOf, appWithoutBundling, codePipelineArns, logicalId, makeContract, policyStatements, resourcesOf, synthStack as synthIn } from './fixtures.ts';
 
 const scratch = new Scratch();
 const synthStack = (...args: Parameters<typeof synthIn> extends [unknown, ...infer R] ? R : never) => synthIn(scratch, ...args);
@@ -94,7 +94,7 @@ describe('props', () => {
   it('an existing operations topic receives the alarms and no topic of ours is created for it', () => {
     const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Own');
     const ops = sns.Topic.fromTopicArn(stack, 'Ops', 'arn:aws:sns:eu-west-1:111122223333:platform-ops');
-    new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], operationsTopic: ops, operatorEmails: ['oncall@example.com'] });
+    new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], operationsTopic: ops, operatorEmails: ['oncall@example.com'], audiences: LEADERSHIP });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::SNS::Topic', 2);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
@@ -118,7 +118,7 @@ describe('props', () => {
 describe('bad props fail synth with a message that says what to change', () => {
   const build = (props: Partial<ConstructorParameters<typeof SloContracts>[2]>) => () => {
     const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Bad');
-    new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], ...props });
+    new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], audiences: LEADERSHIP, ...props });
   };
 
   it('historyRetentionDays below 400', () => {
