@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bundledContracts, ConfigurationError, daysEnv, evaluatorOptionsFromEnv, minutesEnv, requireEnv } from '../../functions/runtime/config.ts';
+import { audienceTopicsFromEnv, bundledContracts, ConfigurationError, daysEnv, evaluatorOptionsFromEnv, minutesEnv, requireEnv } from '../../functions/runtime/config.ts';
 import { checkout } from '../support/contracts.ts';
 
 describe('Lambda configuration', () => {
@@ -30,5 +30,14 @@ describe('Lambda configuration', () => {
     });
     expect(() => evaluatorOptionsFromEnv({ PUBLISH_BURN_RATES: 'yes' })).toThrow(/true or false/);
     expect(() => evaluatorOptionsFromEnv({ REBUILD_DATAPOINTS: '1.5' })).toThrow(/whole number/);
+  });
+});
+
+describe('audience topics', () => {
+  it('reads AUDIENCE_TOPIC_ARNS as name -> topic ARN; unset is none; nonsense says what is expected', () => {
+    expect(audienceTopicsFromEnv({})).toEqual({});
+    expect(audienceTopicsFromEnv({ AUDIENCE_TOPIC_ARNS: '{"chat":"arn:aws:sns:us-east-1:123456789012:team-chat"}' })).toEqual({ chat: 'arn:aws:sns:us-east-1:123456789012:team-chat' });
+    expect(() => audienceTopicsFromEnv({ AUDIENCE_TOPIC_ARNS: 'chat' })).toThrow(/JSON object of audience name -> SNS topic ARN/);
+    expect(() => audienceTopicsFromEnv({ AUDIENCE_TOPIC_ARNS: '{"chat":42}' })).toThrow('AUDIENCE_TOPIC_ARNS: audience "chat" must map to an SNS topic ARN, got 42');
   });
 });
