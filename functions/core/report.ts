@@ -222,6 +222,23 @@ function whyNoSummary(day: string, summaries: readonly DailySummary[], state: Ob
   return `no summary for ${day}: objective deployed less than a day ago (a day's summary is written once that UTC day is over)`;
 }
 
+/** The summary the next day's first run will write for `day`, from the state's figures (as core/objective does). */
+function pendingSummary(state: ObjectiveState, day: string): DailySummary {
+  return {
+    contract: state.contract,
+    objective: state.objective,
+    day,
+    remainingPct: state.remainingPct,
+    minRemainingPct: state.today?.minRemainingPct ?? null,
+    tier: state.tier,
+    status: state.status,
+    burnRates: state.burnRates,
+    tierChanges: state.today?.tierChanges ?? 0,
+    alertsStarted: state.today?.alertsStarted ?? 0,
+    lastEvaluatedAt: state.lastEvaluatedAt,
+  };
+}
+
 /** Short: the status line beside it carries the detail. */
 function statusWhy(state: ObjectiveState): string {
   return state.status === 'ok' ? 'not judged yet' : `status ${state.status}`;
@@ -234,6 +251,9 @@ function objectiveReport(input: ReportInput, p: ReportPeriods, contract: Contrac
   const sums = input.summaries.get(key) ?? [];
   const byDay = new Map(sums.map((d) => [d.day, d]));
   const live = state !== undefined && state.lastEvaluatedAt <= input.asOf;
+  // The day the state is still in has no summary yet (the first run after midnight writes it, from these very
+  // figures): a report between midnight and that run reads them from the state.
+  if (live && state.today && !byDay.has(state.today.day)) byDay.set(state.today.day, pendingSummary(state, state.today.day));
   const lastSummary = byDay.get(p.lastDay);
   const history = input.objectiveHistory.get(key) ?? [];
 
@@ -523,7 +543,16 @@ export function rollupText(report: Report): string {
       ].join('  '),
     );
   }
-  const frozen = report.contracts.flatMap((c) => c.gates.filter((g) => g.frozenNow).map((g) => `${c.contract}: ${gateText(g)}`));
+  // A gate several contracts list appears once, with those contracts.
+  const frozenGates = new Map<string, { text: string; contracts: string[] }>();
+  for (const c of report.contracts) {
+    for (const g of c.gates.filter((x) => x.frozenNow)) {
+      const entry = frozenGates.get(g.gate) ?? { text: gateText(g), contracts: [] };
+      entry.contracts.push(c.contract);
+      frozenGates.set(g.gate, entry);
+    }
+  }
+  const frozen = [...frozenGates.values()].map((e) => `${e.text} [gate of ${e.contracts.join(', ')}]`);
   const overrides = [...new Map(report.contracts.flatMap((c) => c.overridesInForce.map((o) => [o.id, overrideText(o)] as const))).values()];
   const used = report.contracts.map((c) => `${c.contract}: ${plural(c.overridesThisQuarter.count, 'override')}${c.overridesThisQuarter.count ? `, ${hours(c.overridesThisQuarter.hoursMs)} in force` : ''}`);
   const reviews = report.contracts.filter((c) => isFlagged(c.review)).map((c) => `${c.contract}: ${c.review.note}`);
