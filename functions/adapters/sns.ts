@@ -74,8 +74,8 @@ export function messageBody(message: OutboundMessage): string {
 
 export class SnsNotifier implements NotifierPort {
   /**
-   * @param audienceTopics audiences defined as an existing SNS topic (e.g. the one a chat integration listens
-   *   on), by name -> topic ARN. SNS cannot subscribe a topic to a topic, so a message naming such an audience
+   * @param audienceTopics audiences defined as an existing SNS topic (e.g. one a team's chat bridge subscribes
+   *   to), by name -> topic ARN. SNS cannot subscribe a topic to a topic, so a message naming such an audience
    *   is published to that topic as well, with the same body and attributes.
    */
   constructor(

@@ -6,7 +6,7 @@
  *
  * Destinations per audience: email addresses (each confirms by the link SNS mails it), an HTTPS endpoint held in
  * an SSM String parameter (resolved at deploy; the endpoint must confirm the subscription), and/or an existing
- * SNS topic, e.g. the one a chat integration listens on. SNS cannot subscribe a topic to a topic, so the Lambdas
+ * SNS topic, e.g. one a chat bridge subscribes to. SNS cannot subscribe a topic to a topic, so the Lambdas
  * publish a copy there themselves (AUDIENCE_TOPIC_ARNS) and get sns:Publish on it.
  *
  * See functions/core/audiences.ts for why audiences are defined per stack and not per contract.
@@ -29,9 +29,10 @@ export interface AudienceDefinition {
    */
   readonly email?: readonly string[];
   /**
-   * An existing SNS topic (ARN) that receives a copy of the audience's messages, e.g. the topic a chat
-   * integration (Amazon Q Developer in chat applications) listens on. The evaluator and reporter get
-   * sns:Publish on it; a topic encrypted with a customer-managed KMS key must also let them use the key.
+   * An existing SNS topic (ARN) that receives a copy of the audience's messages, e.g. one a team's chat bridge
+   * (a function that posts to the channel) subscribes to. Subscribers get the same bodies as ours: text for
+   * email, the JSON payload for HTTPS, Lambda and SQS. The evaluator and reporter get sns:Publish on it; a topic
+   * encrypted with a customer-managed KMS key must also let them use the key.
    *
    * @default - no topic
    */
