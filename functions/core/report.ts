@@ -632,7 +632,7 @@ export function rollupMessage(report: Report): OutboundMessage {
   const h = headline(report.contracts);
   return {
     subject: subject(
-      `[SLO report] roll-up, week to ${utcDay(report.asOf)}: ${h.objectives} objectives, ${h.atOrBelowHalf} at or below half budget, ${h.frozen} frozen, ${h.reviews} reviews due`,
+      `[SLO report] roll-up, week to ${utcDay(report.asOf)}: ${h.atOrBelowHalf} of ${h.objectives} at or below half budget, ${h.frozen} frozen, ${h.reviews} reviews due`,
     ),
     text: rollupText(report),
     json: { ...reportJson(report), kind: 'roll-up' },

@@ -90,6 +90,7 @@ async function recordAndSend(
     };
     if (!(await ports.store.putObjectiveState(next, prev.version))) continue;
     await appendHistorySafely(ports, [{ subject: `contract:${name}`, at: now, type: 'review-reminder', detail: { kind, reviewBy, audience: message.attributes.audience ?? [] } }]);
+    ports.log?.('info', 'review reminder recorded', { contract: name, reviewBy, kind });
     return { ...base, outcome: 'recorded', sent: await sendRecorded(ports, { kind: 'objective', contract: name, objective: carrier }, id, message, now, options) };
   }
   return { ...base, outcome: 'error', detail: `state of ${name}/${carrier} kept changing under ${attempts} attempts; retried next run` };
