@@ -4,6 +4,8 @@
  * bin/slo.ts registers each with one line in buildProgram.
  */
 import type { OverridePorts } from './override-command.ts';
+import type { StackOutputsPort } from '../functions/ports.ts';
+import type { TableReader } from './deployed-table.ts';
 
 /** Where commands write and what time they think it is: the real process in main, fakes in tests. */
 export interface CliIo {
@@ -22,6 +24,10 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** How `slo override` reaches the deployed stack; default: DynamoDB and SNS from the AWS environment. */
   overridePorts?(target: { table: string; topic: string }): OverridePorts;
+  /** How `slo status` and `slo report` read a deployed table; default: DynamoDB from the AWS environment. */
+  tableReader?(table: string): TableReader;
+  /** How `--stack NAME` reads the stack's outputs; default: CloudFormation from the AWS environment. */
+  stackOutputs?(): StackOutputsPort;
 }
 
 export const EXIT_OK = 0;
@@ -29,6 +35,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 /** The command line itself is wrong: unknown command or option, bad argument. */
 export const EXIT_USAGE = 2;
+/** `slo status`: something shown is frozen. */
+export const EXIT_FROZEN = 3;
 
 /** A bad argument: reported on stderr with exit code 2. */
 export class UsageError extends Error {

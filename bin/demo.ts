@@ -1,5 +1,6 @@
 /**
- * `npm run demo`: the real evaluator and weekly report, run locally with no AWS account.
+ * `npm run demo`: the real evaluator and weekly report, run locally with no AWS account; it ends with what
+ * `slo status` shows on the demo's table.
  *
  * State lives in DynamoDB (dynalite, in-process on 127.0.0.1), metrics come from a synthetic CloudWatch
  * with scripted incidents, and SNS and CodePipeline are in-memory twins that print what they receive.
@@ -17,6 +18,8 @@ import { formatUtc } from '../functions/core/reason.ts';
 import type { Contract } from '../functions/core/contract.ts';
 import type { OutboundMessage, Ports } from '../functions/ports.ts';
 import { startDynalite } from './local/dynalite.ts';
+import { readStatus } from '../functions/usecases/status.ts';
+import { formatStatus } from './status-command.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -53,9 +56,16 @@ class PrintingNotifier extends MemoryNotifier {
   override async publish(message: OutboundMessage): Promise<void> {
     await super.publish(message);
     const a = message.attributes;
-    const route = a.severity === 'page' ? 'email + PAGER' : 'email';
+    // Who the subscriptions deliver it to: the contract's addresses, the pager for pages, and every audience it names.
+    const route = [a.severity === 'page' ? 'email + PAGER' : 'email', ...(a.audience ?? [])].join(' + ');
     this.out.line(`  ${formatUtc(this.clock.now())}  SNS (${route}): ${message.subject}`);
-    if (a.event === 'report') this.out.line(message.text.replace(/^/gm, '      | '));
+    if (a.event === 'report') {
+      // Each contract's recipients get their contract's report; leadership's roll-up is printed in full.
+      if (a.audience?.includes('leadership')) this.out.line(message.text.replace(/^/gm, '      | '));
+    } else if (a.audience?.length) {
+      this.out.line(`      ${a.audience.join(' and ')} ${a.audience.length === 1 ? 'is' : 'are'} told (audience attribute; their subscriptions filter on it):`);
+      this.out.line(message.text.replace(/^/gm, '      | '));
+    }
   }
 }
 
@@ -107,21 +117,24 @@ export async function runDemo(opts: { contracts: string; out: Printer }): Promis
       await run();
     }
     out.line('\nFast-forward: one evaluation a day; the weekly report goes out on Monday 09:00 UTC.\n');
+    const monday = Date.parse('2026-12-07T09:00:00Z');
+    let reported = false;
     for (let t = at(3, 12); t <= Date.parse('2027-01-02T12:00:00Z'); t += DAY) {
-      clock.set(t);
-      await run();
-      const monday = Date.parse('2026-12-07T09:00:00Z');
-      if (t < monday + DAY && t + DAY >= monday + DAY) {
+      if (!reported && t > monday) {
+        reported = true;
         clock.set(monday);
         await sendWeeklyReport({ store, notifier, clock }, contracts);
       }
+      clock.set(t);
+      await run();
     }
-    const final = summaries.at(-1);
-    out.line('\nWhere things stand on 2027-01-02:');
-    for (const o of final?.objectives ?? []) out.line(`  ${o.contract}/${o.objective}: ${o.tier} (${o.remainingPct?.toFixed(1)} % of budget left)`);
     const bySeverity = new Map<string, number>();
     for (const m of notifier.published) bySeverity.set(m.attributes.severity, (bySeverity.get(m.attributes.severity) ?? 0) + 1);
     out.line(`\n${runs} evaluations; ${notifier.published.length} SNS messages (${[...bySeverity].map(([k, v]) => `${v} ${k}`).join(', ')}); ${gate.calls.filter((c) => c.op === 'disable' && !c.failed).length} freezes and ${gate.calls.filter((c) => c.op === 'enable' && !c.failed).length} unfreezes; every change is in the DynamoDB history.`);
+    // What `slo status --table slo-contracts-demo` prints now, read from the demo's table with the same code.
+    out.line(`\n$ slo status --table ${db.tableName}`);
+    const view = await readStatus(store, clock.now());
+    for (const l of formatStatus(view, { source: `table ${db.tableName}` })) out.line(l);
     return { runs, summary: summaries, notifier };
   } finally {
     await db.stop();

@@ -6,10 +6,13 @@
  *   slo schema [--out file]        the contract JSON Schema, for editors
  *   slo override <contract> ...    lift a contract's freezes on the record (bin/override-command.ts)
  *   slo import|export openslo      OpenSLO v1 in and out (bin/openslo-command.ts)
+ *   slo status [contract]          where the deployed objectives stand (bin/status-command.ts)
+ *   slo report [contract]          the weekly report from the deployed table (bin/report-command.ts)
  *   slo help [command], slo --version
  *
- * Exit codes: 0 success, 1 the command ran and found a problem (invalid contracts) or failed (e.g. AWS
- * unreachable), 2 usage error (unknown command or option, bad argument). Data goes to stdout, notes and
+ * Exit codes: 0 success, 1 the command ran and found a problem (invalid contracts, an unreadable table) or
+ * failed (e.g. AWS unreachable), 2 usage error (unknown command or option, bad argument), 3 `slo status`
+ * found something frozen. Data goes to stdout, notes and
  * warnings to stderr. Run through bin/slo.mjs (`npx slo ...`) or `npx tsx bin/slo.ts`.
  *
  * Other commands register themselves in buildProgram with one line, taking the same CliIo so tests can run
@@ -26,6 +29,8 @@ import { formatIssue, loadContracts, ratioTargetAdvice } from '../functions/cont
 import { CliExit, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli.ts';
 import { addOpensloCommands } from './openslo-command.ts';
 import { addOverrideCommand } from './override-command.ts';
+import { addStatusCommand } from './status-command.ts';
+import { addReportCommand } from './report-command.ts';
 
 export { CliExit, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli.ts';
 
@@ -33,12 +38,23 @@ export function processIo(): CliIo {
   return {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
-    nowMs: () => Date.now(),
+    nowMs: () => clockFromEnv(process.env.SLO_NOW) ?? Date.now(),
     writeFile: (path, text) => writeFileSync(path, text),
     isTTY: process.stdout.isTTY === true,
     ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
     env: process.env,
   };
+}
+
+/**
+ * SLO_NOW pins the CLI's clock to an ISO instant with a zone (`2026-12-07T09:00:00Z`), for reproducible output
+ * (tests, documentation); unset means the system clock.
+ */
+export function clockFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const ms = /(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`SLO_NOW must be an ISO instant with a zone such as 2026-12-07T09:00:00Z, got "${value}"`);
+  return ms;
 }
 
 /** The package version, from the package.json above this file (bin/ from a clone, dist/bin/ when built). */
@@ -77,7 +93,13 @@ export function buildProgram(io: CliIo): Command {
     },
     (message) => new UsageError(message),
   );
+  addStatusCommand(program, io, exitWith, (message) => new UsageError(message));
+  addReportCommand(program, io, exitWith, (message) => new UsageError(message));
   return program;
+}
+
+function exitWith(code: number): never {
+  throw new CliExit(code);
 }
 
 function addValidateCommand(program: Command, io: CliIo): void {

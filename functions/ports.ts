@@ -5,6 +5,7 @@
  */
 import type { Contract, Severity } from './core/contract.ts';
 import type { Chunk, LedgerSummary } from './core/ledger.ts';
+import type { ReviewReminderMark } from './core/review.ts';
 
 /** Time comes from here, never from Date.now() in the core or the use cases. */
 export interface Clock {
@@ -86,8 +87,14 @@ export interface MessageAttributes {
   tier: string;
   previousTier: string;
   severity: Severity;
-  /** Kind of event: tier-change, burn-alert, freeze, unfreeze, override, report. */
+  /** Kind of event: tier-change, burn-alert, freeze, unfreeze, override, review-reminder, report. */
   event: string;
+  /**
+   * Audiences the message is for beyond the contract's own recipients (a tier's `notify`, leadership for a passed
+   * review date or the weekly roll-up): sent as an SNS String.Array; each audience subscription filters on it.
+   * Absent or empty: no audience subscription receives the message.
+   */
+  audience?: string[];
 }
 
 export interface OutboundMessage {
@@ -210,6 +217,11 @@ export interface ObjectiveState {
   contractHash?: string;
   /** When the catalog entry was last written (epoch ms): refreshed weekly so it never expires while deployed. */
   catalogAt?: number;
+  /**
+   * Review reminders recorded for the contract (core/review.ts), kept on its first objective by name: recording
+   * one is a conditional write on `version`, so each reminder goes out once however many runs overlap.
+   */
+  reviewReminders?: ReviewReminderMark[];
 }
 
 export type ObjectiveStatus = 'ok' | 'no-data' | 'no-traffic' | 'rebuilding' | 'error';
@@ -377,6 +389,18 @@ export interface StorePort {
 /** `contract#objective|chunk`: how getChunks keys its answer. */
 export function chunkKey(ref: ChunkRef): string {
   return `${ref.contract}#${ref.objective}|${ref.id}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stack outputs (CloudFormation): how the CLI finds the deployed table from a stack name
+
+export interface StackOutputsPort {
+  /** The stack's outputs by OutputKey; throws a StackNotFoundError when there is no such stack. */
+  outputs(stackName: string): Promise<Record<string, string>>;
+}
+
+export class StackNotFoundError extends Error {
+  override name = 'StackNotFoundError';
 }
 
 /**

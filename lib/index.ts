@@ -69,3 +69,4 @@ export {
   type FreezeLevel,
   type Severity,
 } from '../functions/core/contract.ts';
+export { audienceFilterPolicyJson, type AudienceDefinition, type AudienceDefinitions } from './notify/audience-subscriptions.ts';

@@ -37,6 +37,7 @@ import { clampEventAge, type PowertoolsLogLevel } from './functions/slo-function
 import { HEARTBEAT_PERIODS, SloSelfMonitoring } from './monitoring/slo-self-monitoring.ts';
 import { SloTopics, type PagerEndpoint } from './notify/slo-topics.ts';
 import { SloStateTable } from './state/slo-state-table.ts';
+import { audienceEnvironment, audienceProblems, grantAudienceTopics, subscribeAudiences, type AudienceDefinitions } from './notify/audience-subscriptions.ts';
 
 /** Objectives one evaluator invocation judges before the run fans out (see shardObjectives). */
 export const DEFAULT_SHARD_OBJECTIVES = 10_000;
@@ -163,6 +164,16 @@ export interface SloContractsProps {
    * @default false
    */
   readonly publishBurnRates?: boolean;
+
+  /**
+   * Audiences, defined once for every contract: the names tiers list in `notify` (the default policy's warning
+   * tier names `leadership`), each reached by email, an HTTPS endpoint in SSM and/or an existing SNS topic, and
+   * subscribed with a filter on the `audience` message attribute. Leadership also receives the weekly roll-up
+   * and passed review dates. A tier naming an audience not defined here fails synth.
+   *
+   * @default - none: only contracts whose tiers name no audience synthesize
+   */
+  readonly audiences?: AudienceDefinitions;
 
   /**
    * Datapoints one evaluator run may read from CloudWatch to rebuild and reconcile ledgers (after every
@@ -328,12 +339,18 @@ export class SloContracts extends Construct implements ISloContracts {
 
     // --- State and notifications ------------------------------------------------------------------------
     this.state = new SloStateTable(this, 'Table');
+    const audiences = props.audiences ?? {};
+    const audienceIssues = audienceProblems(contracts, audiences);
+    if (audienceIssues.length > 0) throw new SloContractsConfigError(`audiences:\n${audienceIssues.join('\n')}`);
     this.notifications = new SloTopics(this, 'Notifications', {
       contracts,
       ...(props.operationsTopic ? { operationsTopic: props.operationsTopic } : {}),
       ...(props.operatorEmails ? { operatorEmails: props.operatorEmails } : {}),
       ...(props.operationsPager ? { operationsPager: props.operationsPager } : {}),
     });
+
+    // Failed deliveries to audiences redrive to the same dead-letter queue as every other subscription (alarmed).
+    subscribeAudiences(this, { alertTopic: this.notifications.alertTopic, reportTopic: this.notifications.reportTopic, audiences, contracts, deadLetterQueue: this.notifications.deliveryFailuresQueue });
 
     // --- Lambdas ----------------------------------------------------------------------------------------
     const failedInvocationsQueue = new sqs.Queue(this, 'FailedInvocations', {
@@ -356,6 +373,7 @@ export class SloContracts extends Construct implements ISloContracts {
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       ...(props.logLevel !== undefined ? { logLevel: props.logLevel } : {}),
       ...(props.tracing !== undefined ? { tracing: props.tracing } : {}),
+      extraEnvironment: audienceEnvironment(audiences),
     };
     const evaluator = new EvaluatorFunction(this, 'Evaluator', {
       ...common,
@@ -378,6 +396,7 @@ export class SloContracts extends Construct implements ISloContracts {
     });
 
     // --- Permissions: exactly the calls each function makes ----------------------------------------------
+    grantAudienceTopics(this, audiences, [evaluator, reporter]);
     this.state.grantReadState(evaluator);
     this.state.grantWriteState(evaluator);
     this.notifications.grantPublishAlerts(evaluator);

@@ -36,11 +36,17 @@ export function sanitizeSubject(subject: string): string {
 
 /**
  * SNS rejects empty String attribute values: an empty one is sent as `-`. A list is sent as String.Array
- * (filter policies match when any element matches); an empty list as `["-"]`.
+ * (filter policies match when any element matches); an empty list as `["-"]`. `audience` is sent only when it
+ * names someone, so an audience subscription never matches a message that is not for it.
  */
 export function toMessageAttributes(attributes: MessageAttributes): Record<string, MessageAttributeValue> {
   const out: Record<string, MessageAttributeValue> = {};
-  for (const name of ['contract', 'objective', 'tier', 'previousTier', 'severity', 'event'] as const) {
+  for (const name of ['contract', 'objective', 'tier', 'previousTier', 'severity', 'event', 'audience'] as const) {
+    if (name === 'audience') {
+      const names = (attributes.audience ?? []).filter((v) => v !== '');
+      if (names.length > 0) out[name] = { DataType: 'String.Array', StringValue: JSON.stringify(names) };
+      continue;
+    }
     const value = attributes[name];
     if (Array.isArray(value)) {
       const items = value.filter((v) => v !== '');
@@ -67,12 +73,32 @@ export function messageBody(message: OutboundMessage): string {
 }
 
 export class SnsNotifier implements NotifierPort {
+  /**
+   * @param audienceTopics audiences defined as an existing SNS topic (e.g. one a team's chat bridge subscribes
+   *   to), by name -> topic ARN. SNS cannot subscribe a topic to a topic, so a message naming such an audience
+   *   is published to that topic as well, with the same body and attributes.
+   */
   constructor(
     private readonly client: SNSClient,
     private readonly topicArn: string,
+    private readonly audienceTopics: Readonly<Record<string, string>> = {},
   ) {}
 
+  /**
+   * Publishes to the topic, then to the topic of every audience the message names that is defined as one.
+   * A failure anywhere throws, so the caller keeps the message pending and retries it: delivery is at least
+   * once (a retry after a partial failure can repeat the copies that had gone out).
+   */
   async publish(message: OutboundMessage): Promise<void> {
+    const targets = [this.topicArn];
+    for (const name of message.attributes.audience ?? []) {
+      const arn = this.audienceTopics[name];
+      if (arn !== undefined && !targets.includes(arn)) targets.push(arn);
+    }
+    for (const topicArn of targets) await this.publishTo(topicArn, message);
+  }
+
+  private async publishTo(topicArn: string, message: OutboundMessage): Promise<void> {
     const body = messageBody(message);
     const attributes = toMessageAttributes(message.attributes);
     const size =
@@ -85,7 +111,7 @@ export class SnsNotifier implements NotifierPort {
     }
     await this.client.send(
       new PublishCommand({
-        TopicArn: this.topicArn,
+        TopicArn: topicArn,
         MessageStructure: 'json',
         Subject: sanitizeSubject(message.subject),
         Message: body,
@@ -108,6 +134,6 @@ export const SNS_TIMEOUTS = { connectionTimeout: 2_000, requestTimeout: 5_000, t
  * (region, AWS_ENDPOINT_URL[_SNS], credentials chain, the SDK's own retry settings), with connect and
  * request timeouts (SNS_TIMEOUTS) unless `clientConfig.requestHandler` says otherwise.
  */
-export function createSnsNotifier(topicArn: string, opts: { clientConfig?: SNSClientConfig } = {}): SnsNotifier {
-  return new SnsNotifier(new SNSClient({ requestHandler: { ...SNS_TIMEOUTS }, ...opts.clientConfig }), topicArn);
+export function createSnsNotifier(topicArn: string, opts: { clientConfig?: SNSClientConfig; audienceTopics?: Readonly<Record<string, string>> } = {}): SnsNotifier {
+  return new SnsNotifier(new SNSClient({ requestHandler: { ...SNS_TIMEOUTS }, ...opts.clientConfig }), topicArn, opts.audienceTopics ?? {});
 }

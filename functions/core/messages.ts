@@ -114,7 +114,16 @@ export function tierChangeMessage(input: TierChangeInput, severity: Severity): O
       freezes,
       audiences: to.notify,
     },
-    attributes: { contract: name, objective: objective.name, tier: to.name, previousTier: fromName, severity, event: 'tier-change' },
+    attributes: {
+      contract: name,
+      objective: objective.name,
+      tier: to.name,
+      previousTier: fromName,
+      severity,
+      event: 'tier-change',
+      // The tier's audiences (leadership, a team, chat): their subscriptions filter on this attribute.
+      ...(to.notify.length ? { audience: [...to.notify] } : {}),
+    },
     gateReport: { tier: to.name, gates },
   };
 }

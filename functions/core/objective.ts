@@ -94,6 +94,7 @@ export function nextObjectiveState(input: ObjectiveDecisionInput): ObjectiveDeci
     outbox: { ...(prev?.outbox ?? {}) },
     ...(ledger ? { ledger, dataThrough: ledger.through } : prev?.dataThrough !== undefined ? { dataThrough: prev.dataThrough } : {}),
     ...(input.catalog ? { contractHash: input.catalog.hash, catalogAt: input.catalog.at } : prev?.contractHash ? { contractHash: prev.contractHash, catalogAt: prev.catalogAt ?? 0 } : {}),
+    ...(prev?.reviewReminders ? { reviewReminders: prev.reviewReminders } : {}),
     today,
   };
   if (a.status !== 'ok') base.statusDetail = a.detail;

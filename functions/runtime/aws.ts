@@ -12,7 +12,7 @@ import { createDynamoStore } from '../adapters/dynamodb.ts';
 import { createSnsNotifier } from '../adapters/sns.ts';
 import { createCodePipelineGate } from '../adapters/codepipeline.ts';
 import { createStsRoleCredentials, DEFAULT_GATE_ROLE_ARN_TEMPLATE } from '../adapters/sts.ts';
-import { daysEnv, requireEnv } from './config.ts';
+import { audienceTopicsFromEnv, daysEnv, requireEnv } from './config.ts';
 
 export const systemClock: Clock = { now: () => Date.now() };
 
@@ -32,7 +32,7 @@ export function awsPorts(opts: { telemetry?: TelemetryPort; logger?: LoggerLike;
     // QUOTA_SHARE: this invocation's share of the account's GetMetricData quotas (shards split the default half).
     metrics: createCloudWatchMetrics(env.QUOTA_SHARE ? { quotaShare: Number(env.QUOTA_SHARE) } : {}),
     store: createDynamoStore(requireEnv('TABLE_NAME', env), { historyRetentionDays: daysEnv('HISTORY_RETENTION_DAYS', 400, env) }),
-    notifier: createSnsNotifier(requireEnv(opts.topicEnv ?? 'ALERT_TOPIC_ARN', env)),
+    notifier: createSnsNotifier(requireEnv(opts.topicEnv ?? 'ALERT_TOPIC_ARN', env), { audienceTopics: audienceTopicsFromEnv(env) }),
     gate: createCodePipelineGate({ roles: createStsRoleCredentials({ roleArnTemplate: env.GATE_ROLE_ARN_TEMPLATE || DEFAULT_GATE_ROLE_ARN_TEMPLATE }) }),
     clock: systemClock,
     ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),

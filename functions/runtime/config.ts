@@ -99,3 +99,30 @@ export function evaluatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
   if (env.REREAD_MARGIN_MINUTES !== undefined && env.REREAD_MARGIN_MINUTES !== '') out.rereadMarginMs = minutesEnv('REREAD_MARGIN_MINUTES', 15, env);
   return out;
 }
+
+/** The environment variable through which the construct tells the Lambdas which audiences are SNS topics. */
+export const AUDIENCE_TOPICS_ENV = 'AUDIENCE_TOPIC_ARNS';
+
+/**
+ * Audiences defined as an existing SNS topic, from AUDIENCE_TOPIC_ARNS: a JSON object of audience name -> topic
+ * ARN, e.g. `{"chat":"arn:aws:sns:eu-west-1:123456789012:team-chat"}`. Unset or empty: none.
+ */
+export function audienceTopicsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const raw = env[AUDIENCE_TOPICS_ENV];
+  if (raw === undefined || raw.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError(`${AUDIENCE_TOPICS_ENV} must be a JSON object of audience name -> SNS topic ARN, got "${raw.slice(0, 80)}"`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigurationError(`${AUDIENCE_TOPICS_ENV} must be a JSON object of audience name -> SNS topic ARN`);
+  }
+  const out: Record<string, string> = {};
+  for (const [name, arn] of Object.entries(parsed)) {
+    if (typeof arn !== 'string' || !arn.startsWith('arn:')) throw new ConfigurationError(`${AUDIENCE_TOPICS_ENV}: audience "${name}" must map to an SNS topic ARN, got ${JSON.stringify(arn)}`);
+    out[name] = arn;
+  }
+  return out;
+}

@@ -21,6 +21,7 @@ import { withGateLines } from '../core/messages.ts';
 import type { GateOutcome } from '../core/gate.ts';
 import { reconcileGates } from './gates.ts';
 import { drainOutboxes } from './outbox.ts';
+import { sendReviewReminders } from './reminders.ts';
 import { evaluateObjectives, type LedgerRunStats, type ObjectiveOutcome, type ObjectivesOptions } from './evaluate-objectives.ts';
 
 export { ConcurrentUpdateError } from './common.ts';
@@ -145,6 +146,8 @@ export async function evaluate(ports: Ports, contracts: Contract[], options: Eva
   summary.notificationsPending = first.pending + second.pending;
   // A publish that failed is an evaluation error too (it is retried next run, but someone was not told yet).
   summary.errors += summary.notificationsFailed;
+  // 4. Review reminders owed today (each recorded once, with a conditional write, then sent).
+  await sendReviewReminders(ports, contracts, finalStates, now, { maxWriteAttempts: maxAttempts, sendLeaseMs: leaseMs });
   return summary;
 }
 

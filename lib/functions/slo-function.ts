@@ -19,6 +19,13 @@ export type PowertoolsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 /** Options both functions accept. */
 export interface SloFunctionOptions {
   /**
+   * More environment variables (e.g. AUDIENCE_TOPIC_ARNS), added to the function's own.
+   *
+   * @default - none
+   */
+  readonly extraEnvironment?: Readonly<Record<string, string>>;
+
+  /**
    * Memory of the function, in MB (Lambda: 128 to 10,240).
    *
    * @default - 512 for the evaluator, 256 for the reporter
@@ -101,6 +108,7 @@ export abstract class SloFunction extends lambda.Function {
       logGroup,
       tracing: props.tracing ?? lambda.Tracing.DISABLED,
       environment: {
+        ...props.extraEnvironment,
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -249,7 +249,8 @@ export class SloTopics extends Construct {
     for (const [email, names] of contractsByEmail) {
       const filter = contractFilter(`the email address ${email}`, names);
       this.subscribe(`AlertEmail-${email}`, legacy, this.alertTopic, sns.SubscriptionProtocol.EMAIL, email, Object.keys(filter).length ? filter : undefined);
-      this.subscribe(`ReportEmail-${email}`, legacy, this.reportTopic, sns.SubscriptionProtocol.EMAIL, email);
+      // One report per contract: an address hears the reports of the contracts that list it (not the roll-up).
+      this.subscribe(`ReportEmail-${email}`, legacy, this.reportTopic, sns.SubscriptionProtocol.EMAIL, email, Object.keys(filter).length ? filter : undefined);
     }
 
     for (const [parameterName, names] of contractsByPager) {

@@ -124,3 +124,30 @@ describe('toMessageAttributes', () => {
     });
   });
 });
+
+describe('audiences', () => {
+  const CHAT = 'arn:aws:sns:us-east-1:123456789012:team-chat';
+  const withAudience = (audience: string[]) => msg({ attributes: { ...msg().attributes, audience } });
+
+  it('sends audience as a String.Array only when it names someone', () => {
+    expect(toMessageAttributes(withAudience(['leadership', 'team-web']).attributes).audience).toEqual({ DataType: 'String.Array', StringValue: '["leadership","team-web"]' });
+    expect(toMessageAttributes(withAudience([]).attributes).audience).toBeUndefined();
+    expect(toMessageAttributes(msg().attributes).audience).toBeUndefined();
+  });
+
+  it('copies a message to the topic of each audience defined as one, same body and attributes, after the main topic', async () => {
+    await new SnsNotifier(client, TOPIC, { chat: CHAT, other: 'arn:aws:sns:us-east-1:123456789012:other' }).publish(withAudience(['leadership', 'chat']));
+    const calls = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.TopicArn)).toEqual([TOPIC, CHAT]);
+    expect(calls[1]).toEqual({ ...calls[0], TopicArn: CHAT });
+    // No audience named: the main topic only.
+    sns.resetHistory();
+    await new SnsNotifier(client, TOPIC, { chat: CHAT }).publish(msg());
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.TopicArn)).toEqual([TOPIC]);
+  });
+
+  it('a failed copy fails the publish, so the notification stays pending', async () => {
+    sns.on(PublishCommand, { TopicArn: CHAT }).rejects(Object.assign(new Error('AuthorizationError'), { name: 'AuthorizationErrorException' }));
+    await expect(new SnsNotifier(client, TOPIC, { chat: CHAT }).publish(withAudience(['chat']))).rejects.toThrow('AuthorizationError');
+  });
+});

@@ -13,7 +13,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Contract } from '../../functions/core/contract.ts';
 import { SloContractsStack, SloGateAccess, SloPipelineAccountStack, gatesInAccount, SloContractsConfigError } from '../../lib/index.ts';
-import { Scratch, actionsOf, cdkJsonContext, logicalId, makeContract, policyStatements, resourcesOf, type Statement } from './fixtures.ts';
+import { LEADERSHIP, Scratch, actionsOf, cdkJsonContext, logicalId, makeContract, policyStatements, resourcesOf, type Statement } from './fixtures.ts';
 
 const MONITORING = '111111111111';
 const PIPELINES = '222222222222';
@@ -46,7 +46,7 @@ let evaluatorRoleName: string;
 beforeAll(() => {
   vi.stubEnv('CDK_VALIDATION', 'false');
   app = new App({ outdir: scratch.outdir(), context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
-  main = new SloContractsStack(app, 'Slo', { env: { account: MONITORING, region: REGION }, contracts: contracts(), operatorEmails: ['ops@example.com'] });
+  main = new SloContractsStack(app, 'Slo', { env: { account: MONITORING, region: REGION }, contracts: contracts(), audiences: LEADERSHIP, operatorEmails: ['ops@example.com'] });
   pipelines = new SloPipelineAccountStack(app, 'SloGates', {
     env: { account: PIPELINES, region: REGION },
     contracts: contracts(),
@@ -158,6 +158,7 @@ describe('SloGateAccess and SloPipelineAccountStack refuse what cannot work', ()
     const a = new App({ outdir: scratch.outdir(), context: { 'aws:cdk:bundling-stacks': [] } });
     const m = new SloContractsStack(a, 'M', {
       contracts: contracts(),
+      audiences: LEADERSHIP,
       operatorEmails: ['ops@example.com'],
       gateRoleName: 'platform-slo-gate',
       evaluatorRoleName: 'platform-slo-evaluator',
@@ -200,7 +201,7 @@ describe('synth with the AwsSolutions plugin', () => {
   it('writes a validation report without violations for both stacks', () => {
     const outdir = scratch.outdir();
     const a = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
-    const m = new SloContractsStack(a, 'Slo', { env: { account: MONITORING, region: REGION }, contracts: contracts(), operatorEmails: ['ops@example.com'] });
+    const m = new SloContractsStack(a, 'Slo', { env: { account: MONITORING, region: REGION }, contracts: contracts(), audiences: LEADERSHIP, operatorEmails: ['ops@example.com'] });
     new SloPipelineAccountStack(a, 'SloGates', { env: { account: PIPELINES, region: REGION }, contracts: contracts(), evaluatorRoleArn: m.sloContracts.evaluatorRole.roleArn });
     Validations.of(a).addPlugins(new AwsSolutionsChecks(a));
     a.synth();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadContractsOrThrow } from '../../functions/contracts/loader.ts';
-import { REPO_ROOT, Scratch } from './fixtures.ts';
+import { REPO_ROOT, Scratch, cdkJsonContext } from './fixtures.ts';
 
 const run = promisify(execFile);
 const scratch = new Scratch();
@@ -129,6 +129,26 @@ describe('cdk synth (CLI)', () => {
     },
     120_000,
   );
+
+  it(
+    'a tier naming an audience the stack does not define stops synth with the file and the path',
+    async () => {
+      const fixtures = 'test/contracts/fixtures/audiences';
+      // cdk.json defines leadership and team-web: mobile's team-mobile is unknown.
+      const team = await synth(['-c', `contracts=${fixtures}/mobile.yaml`]);
+      expect(team.code).not.toBe(0);
+      expect(team.stderr).toContain(
+        `${fixtures}/mobile.yaml: spec.policy.tiers[1].notify[1]: audience "team-mobile" is not defined for this stack: define it once for all contracts ` +
+          '(SloContracts prop `audiences`, or "audiences" in the cdk.json context), or take it out of tier "warning" (defined: leadership, team-web)',
+      );
+      // No audiences at all: the default policy's warning tier needs leadership.
+      const none = await synth(['-c', `contracts=${fixtures}/default-policy.yaml`, '-c', 'audiences={}']);
+      expect(none.code).not.toBe(0);
+      expect(none.stderr).toContain(`${fixtures}/default-policy.yaml: spec.policy.tiers[1].notify[0]: audience "leadership" is not defined for this stack (the default policy's warning tier tells leadership)`);
+      expect(existsSync(path.join(none.outdir, 'SloContracts.template.json'))).toBe(false);
+    },
+    120_000,
+  );
 });
 
 /** Runs bin/app.ts the way the CDK CLI does (context in CDK_CONTEXT_JSON), without the CLI's own start-up. */
@@ -137,7 +157,8 @@ async function runApp(context: Record<string, unknown>): Promise<{ code: number;
   try {
     await run(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bin', 'app.ts')], {
       cwd: REPO_ROOT,
-      env: { ...offlineEnv(scratch.outdir()), CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outdir },
+      // The audiences of cdk.json (the example contracts name them) unless the case gives its own.
+      env: { ...offlineEnv(scratch.outdir()), CDK_CONTEXT_JSON: JSON.stringify({ audiences: cdkJsonContext().audiences, ...context }), CDK_OUTDIR: outdir },
     });
     return { code: 0, stderr: '' };
   } catch (err) {

@@ -5,7 +5,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BURN_RATE_WINDOWS } from '../../lib/constants.ts';
-import { Scratch, actionsOf, codePipelineArns, logicalId, policyStatements, resourcesOf, standardContracts, synthStack } from './fixtures.ts';
+import { LEADERSHIP, Scratch, actionsOf, codePipelineArns, logicalId, policyStatements, resourcesOf, standardContracts, synthStack } from './fixtures.ts';
 
 const scratch = new Scratch();
 
@@ -30,7 +30,7 @@ beforeAll(() => {
   // aws-cdk-lib 2.276 skips its built-in CloudFormation validation when CDK_VALIDATION=false (~9 s saved);
   // app.test.ts runs the fully validated synth.
   vi.stubEnv('CDK_VALIDATION', 'false');
-  template = synthStack(scratch, { contracts: standardContracts() }).template;
+  template = synthStack(scratch, { contracts: standardContracts(), audiences: LEADERSHIP }).template;
   ids = {
     table: logicalId(template, 'AWS::DynamoDB::Table', 'Table'),
     key: logicalId(template, 'AWS::KMS::Key', 'TopicKey'),
@@ -135,11 +135,12 @@ describe('subscriptions', () => {
   type Sub = { Protocol: string; Endpoint: unknown; TopicArn: { Ref: string }; FilterPolicy?: Record<string, string[]> };
   const subs = (): Sub[] => Object.values(template.findResources('AWS::SNS::Subscription')).map((r) => (r as { Properties: Sub }).Properties);
 
-  it('one email subscription per distinct address on the alert topic, filtered to the contracts that list it', () => {
+  it('one email subscription per distinct address on the alert topic, filtered to the contracts that list it (and leadership to its audience)', () => {
     const alertEmails = subs().filter((s) => s.Protocol === 'email' && s.TopicArn.Ref === ids.alertTopic);
     // sre@example.com and SRE@example.com are one address.
     expect(alertEmails.map((s) => [s.Endpoint, s.FilterPolicy]).sort()).toEqual(
       [
+        ['leadership@example.com', { audience: ['leadership'] }],
         ['payments@example.com', { contract: ['checkout'] }],
         ['search-team@example.com', { contract: ['search'] }],
         ['sre@example.com', { contract: ['checkout', 'login'] }],
@@ -147,10 +148,17 @@ describe('subscriptions', () => {
     );
   });
 
-  it('the same addresses get the report, unfiltered', () => {
+  it('the same addresses get the reports of the contracts that list them; leadership the roll-up', () => {
     const reportEmails = subs().filter((s) => s.TopicArn.Ref === ids.reportTopic);
-    expect(reportEmails.every((s) => s.Protocol === 'email' && s.FilterPolicy === undefined)).toBe(true);
-    expect(reportEmails.map((s) => s.Endpoint).sort()).toEqual(['payments@example.com', 'search-team@example.com', 'sre@example.com']);
+    expect(reportEmails.every((s) => s.Protocol === 'email')).toBe(true);
+    expect(reportEmails.map((s) => [s.Endpoint, s.FilterPolicy]).sort()).toEqual(
+      [
+        ['leadership@example.com', { audience: ['leadership'] }],
+        ['payments@example.com', { contract: ['checkout'] }],
+        ['search-team@example.com', { contract: ['search'] }],
+        ['sre@example.com', { contract: ['checkout', 'login'] }],
+      ].sort(),
+    );
   });
 
   it('one HTTPS pager subscription per SSM parameter, endpoint resolved from SSM at deploy, pages only', () => {

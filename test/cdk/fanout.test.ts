@@ -10,7 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SloContractsStack } from '../../lib/slo-contracts-stack.ts';
-import { Scratch, appWithoutBundling, logicalId, makeContract } from './fixtures.ts';
+import { LEADERSHIP, Scratch, appWithoutBundling, logicalId, makeContract } from './fixtures.ts';
 
 const scratch = new Scratch();
 beforeAll(() => {
@@ -25,7 +25,7 @@ describe('fan-out by contract shard', () => {
   // Five contracts of one objective, at most two objectives an invocation: three shards.
   const outdir = scratch.outdir();
   const app = appWithoutBundling(outdir);
-  const stack = new SloContractsStack(app, 'Fanned', { contracts: ['a', 'b', 'c', 'd', 'e'].map((n) => makeContract(n)), operatorEmails: ['ops@example.com'], shardObjectives: 2 });
+  const stack = new SloContractsStack(app, 'Fanned', { contracts: ['a', 'b', 'c', 'd', 'e'].map((n) => makeContract(n)), audiences: LEADERSHIP, operatorEmails: ['ops@example.com'], shardObjectives: 2 });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   let synthError: unknown;
   try {
@@ -61,7 +61,7 @@ describe('fan-out by contract shard', () => {
   });
 
   it('below the threshold the schedule invokes the evaluator directly, one at a time', () => {
-    const small = new SloContractsStack(appWithoutBundling(scratch.outdir()), 'Single', { contracts: [makeContract('a')], operatorEmails: ['ops@example.com'] });
+    const small = new SloContractsStack(appWithoutBundling(scratch.outdir()), 'Single', { contracts: [makeContract('a')], audiences: LEADERSHIP, operatorEmails: ['ops@example.com'] });
     const t = Template.fromStack(small);
     expect(Object.keys(t.findResources('AWS::StepFunctions::StateMachine'))).toEqual([]);
     expect(t.toJSON().Resources[logicalId(t, 'AWS::Lambda::Function', 'Evaluator')].Properties.ReservedConcurrentExecutions).toBe(1);

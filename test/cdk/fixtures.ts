@@ -114,6 +114,10 @@ export function withOperator<P extends SloContractsProps>(props: P): P {
   return named ? props : { ...props, operatorEmails: [TEST_OPERATOR] };
 }
 
+/** The leadership audience the default policy's warning tier names: every stack of default-policy contracts needs it. */
+export const LEADERSHIP = { leadership: { email: ['leadership@example.com'] } } as const;
+
+/** Synthesises a stack; without `audiences` in `props` it defines LEADERSHIP (the test contracts use the default policy). */
 export function synthStack(
   scratch: Scratch,
   props: SloContractsStackProps,
@@ -121,7 +125,7 @@ export function synthStack(
 ): { stack: Stack; template: Template } {
   const outdir = scratch.outdir();
   const app = testApp(outdir, { bundling: opts.bundling ?? false });
-  const stack = new SloContractsStack(app, 'Test', withOperator(props));
+  const stack = new SloContractsStack(app, 'Test', withOperator({ audiences: LEADERSHIP, ...props }));
   return { stack, template: Template.fromStack(stack) };
 }
 

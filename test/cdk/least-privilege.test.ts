@@ -21,7 +21,7 @@ import { SloContracts } from '../../lib/index.ts';
 import { checkout, DAY, HOUR, MIN, T0 } from '../support/contracts.ts';
 import { startDynalite, type Dynalite } from '../support/dynalite.ts';
 import { Traffic } from '../support/traffic.ts';
-import { Scratch, actionsOf, appWithoutBundling, logicalId, policyStatements, type Statement } from './fixtures.ts';
+import { LEADERSHIP, Scratch, actionsOf, appWithoutBundling, logicalId, policyStatements, type Statement } from './fixtures.ts';
 
 interface Call {
   op: string;
@@ -37,7 +37,7 @@ beforeAll(async () => {
   vi.stubEnv('CDK_VALIDATION', 'false');
   db = await startDynalite();
   const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Grants');
-  const slo = new SloContracts(stack, 'Slo', { contracts: [checkout()], operatorEmails: ['ops@example.com'] });
+  const slo = new SloContracts(stack, 'Slo', { contracts: [checkout()], audiences: LEADERSHIP, operatorEmails: ['ops@example.com'] });
   const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
   slo.grantOverride(operator);
   const viewer = new iam.Role(stack, 'Viewer', { assumedBy: new iam.AccountRootPrincipal() });

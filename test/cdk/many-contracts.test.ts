@@ -18,7 +18,7 @@ import { SloContractsStack } from '../../lib/index.ts';
 import { T0 } from '../support/contracts.ts';
 import { writeGeneratedContracts } from '../support/generate-contracts.ts';
 import { Traffic } from '../support/traffic.ts';
-import { REPO_ROOT, Scratch, testApp } from './fixtures.ts';
+import { LEADERSHIP, REPO_ROOT, Scratch, testApp } from './fixtures.ts';
 
 const COUNT = 1000;
 const run = promisify(execFile);
@@ -37,7 +37,7 @@ beforeAll(() => {
   contracts = loaded.contracts.map((c) => c.contract);
   outdir = scratch.outdir();
   const app = testApp(outdir, { bundling: true });
-  new SloContractsStack(app, 'Many', { contracts: dir, operatorEmails: ['ops@example.com'] });
+  new SloContractsStack(app, 'Many', { contracts: dir, audiences: LEADERSHIP, operatorEmails: ['ops@example.com'] });
   app.synth();
   const text = readFileSync(path.join(outdir, 'Many.template.json'), 'utf8');
   templateBytes = Buffer.byteLength(text);
@@ -66,7 +66,7 @@ describe(`${COUNT} contracts`, () => {
     expect(Object.keys(template.Resources).length).toBeLessThan(500);
     expect(templateBytes).toBeLessThan(1_000_000);
     // Subscriptions grow with distinct addresses and pagers, not with contracts: 20 teams x 2 topics + 10 pagers + 1 operator.
-    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::SNS::Subscription')).toHaveLength(51);
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::SNS::Subscription')).toHaveLength(53); // 51 for the contracts' addresses and pagers, 2 for leadership (alerts and the roll-up)
   });
 
   it('travel as contracts.json beside each handler, all of them', () => {

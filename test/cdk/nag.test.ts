@@ -12,7 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SloContractsStack } from '../../lib/slo-contracts-stack.ts';
-import { Scratch, appWithoutBundling, standardContracts } from './fixtures.ts';
+import { LEADERSHIP, Scratch, appWithoutBundling, standardContracts } from './fixtures.ts';
 
 const scratch = new Scratch();
 
@@ -48,7 +48,7 @@ function synthWithNag(app: App, outdir: string): { threw: boolean; violations: V
 
 function newStack(outdir: string): { app: App; stack: SloContractsStack } {
   const app = appWithoutBundling(outdir);
-  const stack = new SloContractsStack(app, 'SloContracts', { contracts: standardContracts(), operatorEmails: ['ops@example.com'] });
+  const stack = new SloContractsStack(app, 'SloContracts', { contracts: standardContracts(), operatorEmails: ['ops@example.com'], audiences: LEADERSHIP });
   return { app, stack };
 }
 

@@ -10,7 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SloContracts, SloContractsConfigError, type SloContractsProps } from '../../lib/index.ts';
-import { Scratch, actionsOf, appWithoutBundling, logicalId, makeContract, policyStatements, synthStack as synthIn } from './fixtures.ts';
+import { LEADERSHIP, Scratch, actionsOf, appWithoutBundling, logicalId, makeContract, policyStatements, synthStack as synthIn } from './fixtures.ts';
 
 const scratch = new Scratch();
 const synthStack = (...args: Parameters<typeof synthIn> extends [unknown, ...infer R] ? R : never) => synthIn(scratch, ...args);
@@ -23,7 +23,7 @@ afterAll(() => {
 
 const build = (props: Partial<SloContractsProps>) => () => {
   const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Ops');
-  new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], ...props });
+  new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], audiences: LEADERSHIP, ...props });
   return Template.fromStack(stack);
 };
 
@@ -55,7 +55,7 @@ describe('operators must be named', () => {
   it('an existing topic satisfies it', () => {
     const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Own');
     const ops = sns.Topic.fromTopicArn(stack, 'Ops', 'arn:aws:sns:eu-west-1:111122223333:platform-ops');
-    expect(() => new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], operationsTopic: ops })).not.toThrow();
+    expect(() => new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], audiences: LEADERSHIP, operationsTopic: ops })).not.toThrow();
   });
 
   it('an operator address that is not one is refused', () => {
@@ -111,7 +111,7 @@ describe('alarm actions and the dashboard', () => {
   it('alarmActions reach every alarm, on ALARM and OK, after the operations topic', () => {
     const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Actions');
     const chat = sns.Topic.fromTopicArn(stack, 'Chat', 'arn:aws:sns:eu-west-1:111122223333:chat');
-    new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], alarmActions: [new cwActions.SnsAction(chat)] });
+    new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], audiences: LEADERSHIP, alarmActions: [new cwActions.SnsAction(chat)] });
     const template = Template.fromStack(stack);
     const ops = { Ref: logicalId(template, 'AWS::SNS::Topic', 'OperationsTopic') };
     const alarms = alarmsOf(template);

@@ -11,7 +11,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SloContracts } from '../../lib/slo-contracts.ts';
 import { logicalIdForPath } from '../../lib/private/logical-id.ts';
-import { REPO_ROOT, Scratch, appWithoutBundling, standardContracts } from './fixtures.ts';
+import { LEADERSHIP, REPO_ROOT, Scratch, appWithoutBundling, standardContracts } from './fixtures.ts';
 
 const scratch = new Scratch();
 beforeAll(() => vi.stubEnv('CDK_VALIDATION', 'false'));
@@ -38,7 +38,7 @@ describe('upgrade from 0.1.0', () => {
   it('every stateful resource of 0.1.0 keeps its logical ID and type', () => {
     const legacy = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test', 'cdk', 'golden', 'logical-ids-0.1.0.json'), 'utf8')) as Record<string, string>;
     const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Legacy');
-    new SloContracts(stack, 'SloContracts', { contracts: standardContracts(), operatorEmails: ['ops@example.com'] });
+    new SloContracts(stack, 'SloContracts', { contracts: standardContracts(), audiences: LEADERSHIP, operatorEmails: ['ops@example.com'] });
     const now = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>;
     const kept = Object.entries(legacy).filter(([, type]) => KEPT.has(type));
     expect(kept.length).toBeGreaterThan(20);
@@ -47,7 +47,7 @@ describe('upgrade from 0.1.0', () => {
 
   it('logicalIdForPath reproduces aws-cdk-lib: single ids, Default, Resource and repeated components', () => {
     const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Ids');
-    const inner = new SloContracts(stack, 'Slo', { contracts: standardContracts(), allowAlarmsWithoutOperators: true });
+    const inner = new SloContracts(stack, 'Slo', { contracts: standardContracts(), audiences: LEADERSHIP, allowAlarmsWithoutOperators: true });
     // Table/Resource: the path the table has always had.
     expect(stack.getLogicalId(inner.state.node.defaultChild as never)).toBe(logicalIdForPath(['Slo', 'Table', 'Resource']));
     expect(logicalIdForPath(['Queue'])).toBe('Queue');

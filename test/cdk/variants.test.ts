@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadContractsOrThrow } from '../../functions/contracts/loader.ts';
 import { SloContracts, SloContractsConfigError } from '../../lib/index.ts';
-import { Scratch, actionsOf, appWithoutBundling, codePipelineArns, logicalId, makeContract, policyStatements, resourcesOf, synthStack as synthIn, withOperator } from './fixtures.ts';
+import { LEADERSHIP, Scratch, actionsOf, appWithoutBundling, codePipelineArns, logicalId, makeContract, policyStatements, resourcesOf, synthStack as synthIn, withOperator } from './fixtures.ts';
 
 const scratch = new Scratch();
 const synthStack = (...args: Parameters<typeof synthIn> extends [unknown, ...infer R] ? R : never) => synthIn(scratch, ...args);
@@ -123,7 +123,7 @@ describe('props', () => {
   it('an existing operations topic receives the alarms and no topic of ours is created for it', () => {
     const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Own');
     const ops = sns.Topic.fromTopicArn(stack, 'Ops', 'arn:aws:sns:eu-west-1:111122223333:platform-ops');
-    new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], operationsTopic: ops, operatorEmails: ['oncall@example.com'] });
+    new SloContracts(stack, 'Slo', { contracts: [makeContract('checkout')], operationsTopic: ops, operatorEmails: ['oncall@example.com'], audiences: LEADERSHIP });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::SNS::Topic', 2);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
@@ -146,8 +146,10 @@ describe('props', () => {
 
 describe('contracts given as a folder', () => {
   it('are loaded and validated at synth, the same as loaded objects', () => {
-    const fromFolder = synthStack({ contracts: 'contracts' }).template;
-    const loaded = synthStack({ contracts: loadContractsOrThrow('contracts').map((c) => c.contract) }).template;
+    // The example contracts name leadership and team-web (defined in cdk.json's context for the app).
+    const audiences = { ...LEADERSHIP, 'team-web': { email: ['web-leads@example.com'] } };
+    const fromFolder = synthStack({ contracts: 'contracts', audiences }).template;
+    const loaded = synthStack({ contracts: loadContractsOrThrow('contracts').map((c) => c.contract), audiences }).template;
     expect(fromFolder.toJSON()).toEqual(loaded.toJSON());
   });
 
@@ -161,7 +163,7 @@ describe('contracts given as a folder', () => {
 describe('bad props fail synth with a message that says what to change', () => {
   const build = (props: Partial<ConstructorParameters<typeof SloContracts>[2]>) => () => {
     const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Bad');
-    new SloContracts(stack, 'Slo', withOperator({ contracts: [makeContract('checkout')], ...props }));
+    new SloContracts(stack, 'Slo', withOperator({ contracts: [makeContract('checkout')], audiences: LEADERSHIP, ...props }));
   };
 
   it('historyRetentionDays below 400', () => {

@@ -114,7 +114,8 @@ describe.skipIf(!available.ok)('end to end, gates: a hanging CodePipeline never 
 
     // 100 requests a minute for 180 minutes, the last 5 with 60 bad: 300 of 18,000, 180 allowed: exhausted.
     const cw = new CloudWatchClient({ ...config, disableRequestCompression: true });
-    const lastMinute = Math.floor(Date.now() / MIN) * MIN - MIN;
+    // The data ends on a 5-minute boundary: the budget window ends at the last whole 5-minute period.
+    const lastMinute = Math.floor(Date.now() / (5 * MIN)) * 5 * MIN - MIN;
     T1 = lastMinute + MIN + 30_000 + DEFAULT_DATA_LAG_MS;
     const data: MetricDatum[] = [];
     for (let i = 0; i < 180; i++) {

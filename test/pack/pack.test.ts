@@ -76,6 +76,7 @@ const platform = new Stack(app, 'Platform');
 const slo: ISloContracts = new SloContracts(platform, 'Slo', {
   contracts: 'slo',
   operatorEmails: ['platform-oncall@example.com'],
+  audiences: { leadership: { email: ['cto@example.com'] } }, // the default policy's warning tier tells leadership
   evaluatorRoleName: 'platform-slo-evaluator',
 });
 const oncall = new iam.Role(platform, 'Oncall', { assumedBy: new iam.AccountRootPrincipal() });

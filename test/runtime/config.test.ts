@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundledContracts, ConfigurationError, CONTRACTS_FILE, daysEnv, evaluatorOptionsFromEnv, minutesEnv, requireEnv } from '../../functions/runtime/config.ts';
+import { audienceTopicsFromEnv, bundledContracts, ConfigurationError, CONTRACTS_FILE, daysEnv, evaluatorOptionsFromEnv, minutesEnv, requireEnv } from '../../functions/runtime/config.ts';
 import { checkout } from '../support/contracts.ts';
 
 const dirs: string[] = [];
@@ -62,5 +62,14 @@ describe('Lambda configuration', () => {
     });
     expect(() => evaluatorOptionsFromEnv({ PUBLISH_BURN_RATES: 'yes' })).toThrow(/true or false/);
     expect(() => evaluatorOptionsFromEnv({ REBUILD_DATAPOINTS: '1.5' })).toThrow(/whole number/);
+  });
+});
+
+describe('audience topics', () => {
+  it('reads AUDIENCE_TOPIC_ARNS as name -> topic ARN; unset is none; nonsense says what is expected', () => {
+    expect(audienceTopicsFromEnv({})).toEqual({});
+    expect(audienceTopicsFromEnv({ AUDIENCE_TOPIC_ARNS: '{"chat":"arn:aws:sns:us-east-1:123456789012:team-chat"}' })).toEqual({ chat: 'arn:aws:sns:us-east-1:123456789012:team-chat' });
+    expect(() => audienceTopicsFromEnv({ AUDIENCE_TOPIC_ARNS: 'chat' })).toThrow(/JSON object of audience name -> SNS topic ARN/);
+    expect(() => audienceTopicsFromEnv({ AUDIENCE_TOPIC_ARNS: '{"chat":42}' })).toThrow('AUDIENCE_TOPIC_ARNS: audience "chat" must map to an SNS topic ARN, got 42');
   });
 });

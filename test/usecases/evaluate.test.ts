@@ -39,6 +39,9 @@ describe('evaluate: a budget burnt through every tier and recovered', () => {
     expect(s.objectives[0]?.remainingPct).toBeCloseTo(100 * (1 - 800 / 1440), 6);
     expect(s.objectives[0]?.burnRates['1h']).toBeCloseTo(800 / 6000 / 0.01, 6);
     expect(announced(w.notifier)).toEqual(['tier healthy->warning info', 'burn ticket ticket']);
+    // The default policy's warning tier names leadership: the change carries it for the audience subscriptions.
+    expect(w.notifier.published.map((m) => m.attributes.audience)).toEqual([['leadership'], undefined]);
+    expect(w.notifier.published[0]?.text).toContain('Audiences: leadership');
 
     // The same state evaluated again announces nothing.
     w.clock.set(T0 + HOUR + 5 * MIN);

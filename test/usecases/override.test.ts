@@ -36,7 +36,7 @@ describe('overrides by command', () => {
 
     // It is listed in the report while it lasts.
     const report = await sendWeeklyReport(w.ports, [checkout()]);
-    expect(report.overrides.map((x) => x.id)).toEqual([o.id]);
+    expect(report.contracts[0]?.overridesInForce.map((x) => x.id)).toEqual([o.id]);
     expect(w.notifier.published.at(-1)?.text).toContain('contract:checkout by VP Eng');
 
     // Expired, budget still spent: frozen again.
