@@ -19,6 +19,8 @@ import { MINUTE_MS, tryParseDuration } from '../functions/core/duration.ts';
 import { contractJsonSchemaText } from '../functions/contracts/json-schema.ts';
 import { formatIssue, loadContracts } from '../functions/contracts/loader.ts';
 import { addOverrideCommand, type OverridePorts } from './override-command.ts';
+import { addBacktestCommand } from './backtest-command.ts';
+import type { MetricsPort } from '../functions/ports.ts';
 
 /** Where commands write and what time they think it is: the real process in main, fakes in tests. */
 export interface CliIo {
@@ -29,6 +31,16 @@ export interface CliIo {
   writeFile(path: string, text: string): void;
   /** How `slo override` reaches the deployed stack; default: DynamoDB and SNS from the AWS environment. */
   overridePorts?(target: { table: string; topic: string }): OverridePorts;
+  /** stdout is a terminal. */
+  isTTY?: boolean;
+  /** stderr is a terminal: progress bars go there (and only then, not in CI, not with --json). */
+  stderrIsTTY?: boolean;
+  /** Terminal width in columns, when known (charts fit it). */
+  columns?: number;
+  /** The environment the command sees (process.env in main; a plain object in tests). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** How backtest, suggest and plan read CloudWatch; default: a client from the AWS environment. */
+  metrics?(): MetricsPort;
 }
 
 export const EXIT_OK = 0;
@@ -56,6 +68,10 @@ export function processIo(): CliIo {
     err: (text) => void process.stderr.write(text),
     nowMs: () => Date.now(),
     writeFile: (path, text) => writeFileSync(path, text),
+    isTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
+    env: process.env,
   };
 }
 
@@ -78,6 +94,7 @@ export function buildProgram(io: CliIo): Command {
     },
     (message) => new UsageError(message),
   );
+  addBacktestCommand(program, io);
   return program;
 }
 

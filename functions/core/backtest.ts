@@ -149,7 +149,7 @@ interface Counted {
 }
 
 /** The history on one dense grid of fine periods, with prefix sums (exclusions removed). */
-interface Grid {
+export interface Grid {
   base: number;
   fineMs: number;
   n: number;
@@ -160,7 +160,11 @@ interface Grid {
   approximateBefore?: number;
 }
 
-function buildGrid(objective: Objective, buckets: readonly HistoryBucket[], fromMs: number, toMs: number, fineMs: number, excluded: readonly TimeRange[]): Grid {
+/**
+ * The history over [fromMs, toMs) as dense fine periods: coarser buckets spread evenly over their fine periods;
+ * timeslices one verdict per slice (good only when every bucket on it is); excluded periods emptied.
+ */
+export function buildGrid(objective: Objective, buckets: readonly HistoryBucket[], fromMs: number, toMs: number, fineMs: number, excluded: readonly TimeRange[]): Grid {
   const base = alignDown(fromMs, fineMs);
   const n = Math.max(0, Math.ceil((toMs - base) / fineMs));
   const good = new Float64Array(n);
@@ -218,7 +222,7 @@ function buildGrid(objective: Objective, buckets: readonly HistoryBucket[], from
 }
 
 /** Merged exclusion ranges (sorted, overlapping ones joined): as assess.ts mergeRanges. */
-function mergeRanges(ranges: readonly TimeRange[]): TimeRange[] {
+export function mergeRanges(ranges: readonly TimeRange[]): TimeRange[] {
   const sorted = [...ranges].sort((a, b) => a.startMs - b.startMs);
   const out: TimeRange[] = [];
   for (const r of sorted) {
@@ -230,7 +234,7 @@ function mergeRanges(ranges: readonly TimeRange[]): TimeRange[] {
 }
 
 /** Slices of `sliceMs` starting in [fromMs, toMs), minus excluded ones: assess.ts slicesIn, on pre-merged ranges. */
-function slicesIn(fromMs: number, toMs: number, sliceMs: number, merged: readonly TimeRange[]): number {
+export function slicesIn(fromMs: number, toMs: number, sliceMs: number, merged: readonly TimeRange[]): number {
   if (!(toMs > fromMs)) return 0;
   let ms = toMs - fromMs;
   for (const e of merged) ms -= Math.max(0, Math.min(e.endMs, toMs) - Math.max(e.startMs, fromMs));
@@ -308,7 +312,6 @@ export function backtest(
   const tiers = contract.spec.policy.tiers;
   const gates = contract.spec.gates;
   const rulesByLength = new Map<number, AlertRule[]>();
-  const labels = BURN_LOOKBACKS_MS.map(lookbackLabel);
   const day24 = BURN_LOOKBACKS_MS.indexOf(DAY_MS);
   const hours6 = BURN_LOOKBACKS_MS.indexOf(6 * HOUR_MS);
   const per = targets.map((targetPct) => ({
@@ -389,12 +392,11 @@ export function backtest(
 
     for (const p of per) {
       const target = p.targetPct;
-      const burnRates: Record<string, number> = {};
       for (let k = 0; k < lbCount; k++) {
         const total = lbTotal[k] as number;
         rates[k] = burnRate({ bad: total - (lbGood[k] as number), total, targetPct: target });
-        burnRates[labels[k] as string] = rates[k] as number;
       }
+      const burnRates = ratesRecord(rates);
       const firing = firingAlerts(rules, burnAt, ts ? 0 : contract.spec.minEvents);
       let assessment: Assessment;
       if (windowTotal === 0) {
@@ -501,8 +503,19 @@ export function backtest(
 
 /** judge()'s forecast at one look-back's burn rate. */
 function forecastAt(rate: number, remainingPct: number, windowLengthMs: number, nowMs: number): Forecast {
-  return { burnRate: rate, ...forecastExhaustion({ remainingPct, burnRate: rate, windowLengthMs, nowMs }) };
+  const f = forecastExhaustion({ remainingPct, burnRate: rate, windowLengthMs, nowMs });
+  return { burnRate: rate, exhaustedAt: f.exhaustedAt, alreadyExhausted: f.alreadyExhausted };
 }
+
+const LABELS = BURN_LOOKBACKS_MS.map(lookbackLabel);
+/**
+ * Burn rates keyed by look-back label in BURN_LOOKBACKS_MS order, as judge() builds them. For the usual six
+ * look-backs the record is built as one literal (a fixed shape, cheap at 100,000 steps per target).
+ */
+const ratesRecord: (rates: Float64Array) => Record<string, number> =
+  LABELS.join(',') === '5m,30m,1h,6h,1d,3d'
+    ? (r) => ({ '5m': r[0] as number, '30m': r[1] as number, '1h': r[2] as number, '6h': r[3] as number, '1d': r[4] as number, '3d': r[5] as number })
+    : (r) => Object.fromEntries(LABELS.map((label, k) => [label, r[k] as number]));
 
 function announce(out: BacktestTarget, a: Announcement): void {
   out.announcements.push(a);
