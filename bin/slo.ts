@@ -20,6 +20,7 @@ import { contractJsonSchemaText } from '../functions/contracts/json-schema.ts';
 import { formatIssue, loadContracts } from '../functions/contracts/loader.ts';
 import { addOverrideCommand, type OverridePorts } from './override-command.ts';
 import { addBacktestCommand } from './backtest-command.ts';
+import { addSuggestCommand } from './suggest-command.ts';
 import type { MetricsPort } from '../functions/ports.ts';
 
 /** Where commands write and what time they think it is: the real process in main, fakes in tests. */
@@ -95,6 +96,7 @@ export function buildProgram(io: CliIo): Command {
     (message) => new UsageError(message),
   );
   addBacktestCommand(program, io);
+  addSuggestCommand(program, io);
   return program;
 }
 

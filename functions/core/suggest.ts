@@ -111,9 +111,16 @@ export function describeWindowText(contract: Contract): string {
  */
 export function suggestTarget(contract: Contract, objective: Objective, buckets: readonly HistoryBucket[], range: { fromMs: number; toMs: number }): Suggestion {
   const layout = layoutOf(objective.sli);
-  const fineMs = layout.fineMs;
   const excluded = excludedRanges(contract, layout.coarseMs);
   const merged = mergeRanges(excluded);
+  // Spans start and end on whole hours: with hourly occurrence data (CloudWatch's beyond 63 days) and hour-aligned
+  // exclusions, an hourly grid keeps whole-number counts whole (spreading them over minutes adds float noise).
+  const hourly =
+    !objective.sli.timeslice &&
+    buckets.every((b) => b.periodMs % HOUR_MS === 0 && b.t % HOUR_MS === 0) &&
+    excluded.every((e) => e.startMs % HOUR_MS === 0 && e.endMs % HOUR_MS === 0) &&
+    range.fromMs % HOUR_MS === 0;
+  const fineMs = hourly ? HOUR_MS : layout.fineMs;
   const grid = buildGrid(objective, buckets, range.fromMs, range.toMs, fineMs, excluded);
   const ts = objective.sli.timeslice;
   const index = (ms: number) => Math.min(grid.n, Math.max(0, Math.ceil((ms - grid.base) / fineMs)));
