@@ -5,6 +5,9 @@
  *   slo budget <target> [--window] allowed bad time for a target (percent) and its neighbours
  *   slo schema [--out file]        the contract JSON Schema, for editors
  *   slo override <contract> ...    lift a contract's freezes on the record (bin/override-command.ts)
+ *   slo backtest <contract-file>   what each target would have cost over history (bin/backtest-command.ts)
+ *   slo suggest <contract-file>    a target from 15 months of history (bin/suggest-command.ts)
+ *   slo plan [path]                dry run against live CloudWatch before deploy (bin/plan-command.ts)
  *
  * Exit codes: 0 success, 1 the command ran and found a problem (invalid contracts), 2 usage error
  * (unknown command or option, bad argument). Run through bin/slo.mjs (`npx slo ...`) or `npx tsx bin/slo.ts`.
@@ -21,7 +24,7 @@ import { formatIssue, loadContracts } from '../functions/contracts/loader.ts';
 import { addOverrideCommand, type OverridePorts } from './override-command.ts';
 import { addBacktestCommand } from './backtest-command.ts';
 import { addSuggestCommand } from './suggest-command.ts';
-import type { MetricsPort } from '../functions/ports.ts';
+import { addPlanCommand } from './plan-command.ts';
 
 /** Where commands write and what time they think it is: the real process in main, fakes in tests. */
 export interface CliIo {
@@ -40,8 +43,6 @@ export interface CliIo {
   columns?: number;
   /** The environment the command sees (process.env in main; a plain object in tests). */
   env?: Readonly<Record<string, string | undefined>>;
-  /** How backtest, suggest and plan read CloudWatch; default: a client from the AWS environment. */
-  metrics?(): MetricsPort;
 }
 
 export const EXIT_OK = 0;
@@ -97,6 +98,7 @@ export function buildProgram(io: CliIo): Command {
   );
   addBacktestCommand(program, io);
   addSuggestCommand(program, io);
+  addPlanCommand(program, io);
   return program;
 }
 

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../bin/slo.ts';
+import type { HistoryIo } from '../../bin/backtest-command.ts';
 
 const FROM = Date.parse('2026-11-02T00:00:00Z');
 const TO = Date.parse('2026-11-04T00:00:00Z');
@@ -68,7 +69,7 @@ const historyFile = file('history.csv', incidentCsv());
 async function run(...args: string[]) {
   let stdout = '';
   let stderr = '';
-  const io: CliIo = {
+  const io: CliIo & HistoryIo = {
     out: (t) => (stdout += t),
     err: (t) => (stderr += t),
     nowMs: () => Date.parse('2026-11-26T00:00:00Z'),

@@ -14,6 +14,7 @@ import { backtest } from '../../functions/core/backtest.ts';
 import type { Contract } from '../../functions/core/contract.ts';
 import { historyFromCloudWatch } from '../../bin/history.ts';
 import { main, type CliIo } from '../../bin/slo.ts';
+import type { HistoryIo } from '../../bin/backtest-command.ts';
 import { checkout, DAY, HOUR, MIN } from '../support/contracts.ts';
 
 const NOW = Date.parse('2026-11-26T00:00:00Z');
@@ -141,7 +142,7 @@ describe('pulling through the CloudWatch adapter (mocked client)', () => {
   it('slo backtest --from 100d reads CloudWatch and says so; a refused series ends the command with its reason', async () => {
     let stdout = '';
     let stderr = '';
-    const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), nowMs: () => NOW, writeFile: () => undefined, isTTY: false, env: {}, metrics: () => new CloudWatchMetrics(client) };
+    const io: CliIo & HistoryIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), nowMs: () => NOW, writeFile: () => undefined, isTTY: false, env: {}, metrics: () => new CloudWatchMetrics(client) };
     const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
     const os = await import('node:os');
     const path = await import('node:path');
