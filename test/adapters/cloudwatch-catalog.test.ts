@@ -23,7 +23,7 @@ describe('CloudWatchCatalog (ListMetrics)', () => {
       { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: [{ Name: 'LoadBalancer', Value: 'app/shop' }], NextToken: 'p2' },
     ]);
     // Every call carries an abort signal: it has a timeout.
-    for (const c of calls) expect((c.args[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal).toBeInstanceOf(AbortSignal);
+    for (const c of calls) expect(((c.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal).toBeInstanceOf(AbortSignal);
   });
 
   it('a superset of the dimensions is not the metric; the near matches come from the name alone', async () => {
@@ -46,7 +46,7 @@ describe('CloudWatchCatalog (ListMetrics)', () => {
     const catalog = new CloudWatchCatalog(client, { timeoutMs: 50 });
     const pending = catalog.lookup({ namespace: 'N', metricName: 'M', dimensions: {} });
     await new Promise((r) => setTimeout(r, 120));
-    const signal = (cw.commandCalls(ListMetricsCommand)[0]!.args[1] as { abortSignal: AbortSignal }).abortSignal;
+    const signal = ((cw.commandCalls(ListMetricsCommand)[0]!.args as unknown[])[1] as { abortSignal: AbortSignal }).abortSignal;
     expect(signal.aborted).toBe(true);
     void pending.catch(() => undefined);
   });
