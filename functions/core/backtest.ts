@@ -74,6 +74,11 @@ export interface BacktestOptions {
   toMs: number;
   /** Time between evaluations, ms (whole minutes). @default 300000 (5 minutes) */
   cadenceMs?: number;
+  /**
+   * Call nextObjectiveState at every step, even where it provably changes nothing but figures (a check of the
+   * fast path; about twice as slow). @default false
+   */
+  exhaustive?: boolean;
 }
 
 /** A tier change, as the evaluator records it (history entry `tier-change`). */
@@ -193,10 +198,18 @@ export function buildGrid(objective: Objective, buckets: readonly HistoryBucket[
     const all = Math.max(0, b.total);
     const g = Math.min(Math.max(b.good, 0), all);
     const parts = last - first;
+    if (parts === 1) {
+      if (first >= 0 && first < n) {
+        seen[first] = 1;
+        good[first] = (good[first] as number) + g;
+        total[first] = (total[first] as number) + all;
+      }
+      continue;
+    }
     for (let i = Math.max(0, first); i < Math.min(n, last); i++) {
       seen[i] = 1;
-      good[i] = (good[i] as number) + (parts === 1 ? g : g / parts);
-      total[i] = (total[i] as number) + (parts === 1 ? all : all / parts);
+      good[i] = (good[i] as number) + g / parts;
+      total[i] = (total[i] as number) + all / parts;
     }
   }
   if (bad) {
@@ -277,6 +290,7 @@ export function backtest(
   onStep?: (step: BacktestStep) => void,
 ): BacktestResult {
   const cadenceMs = options.cadenceMs ?? DEFAULT_CADENCE_MS;
+  const exhaustive = options.exhaustive === true;
   if (!(cadenceMs >= MINUTE_MS) || cadenceMs % MINUTE_MS !== 0) throw new BacktestError(`the cadence must be whole minutes (e.g. 5m), got ${cadenceMs} ms`);
   if (!(options.toMs > options.fromMs)) throw new BacktestError(`the history must end after it starts (from ${new Date(options.fromMs).toISOString()}, to ${new Date(options.toMs).toISOString()})`);
   if (targets.length === 0) throw new BacktestError('give at least one target to backtest');
@@ -320,6 +334,11 @@ export function backtest(
     prev: undefined as ObjectiveState | undefined,
     tier: undefined as Tier | undefined,
     tierName: null as string | null,
+    tierIndex: -1,
+    /** UTC day (days since the epoch) of the last nextObjectiveState call. */
+    day: Number.NaN,
+    /** Steps since the last call at which the decision provably changed nothing: their figures, to hand over. */
+    quiet: { count: 0, lastNow: 0, remainingPct: 0, minRemainingPct: Infinity, rates: new Float64Array(BURN_LOOKBACKS_MS.length) },
     frozen: gates.map(() => false),
     out: {
       targetPct,
@@ -338,6 +357,48 @@ export function backtest(
     } as BacktestTarget,
   }));
 
+  const tierAbove = tiers.map((t) => t.above);
+  /**
+   * Whether nextObjectiveState(prev, this ok assessment, now) provably changes nothing but figures, so the call
+   * can wait: the last judgement was ok too, on the same UTC day (no daily summary), the same alerts fire (none
+   * starts or clears), and the remaining budget lies strictly inside the current tier's band: above its own
+   * threshold (it cannot fall) and not above the better tier's (it cannot recover, margin or not; the
+   * thin-evidence rule only ever holds a tier). Every step that could change anything calls it.
+   */
+  const unchangedBy = (p: (typeof per)[number], remainingPct: number, firing: readonly AlertRule[], now: number): boolean => {
+    const prev = p.prev;
+    if (!prev || prev.status !== 'ok' || p.tier === undefined || Math.floor(now / DAY_MS) !== p.day) return false;
+    const own = tierAbove[p.tierIndex];
+    if (own !== undefined && !(remainingPct > own)) return false;
+    const better = p.tierIndex > 0 ? tierAbove[p.tierIndex - 1] : undefined;
+    if (better !== undefined && remainingPct > better) return false;
+    const active = prev.activeAlerts;
+    if (active.length !== firing.length) return false;
+    for (let i = 0; i < firing.length; i++) if ((firing[i] as AlertRule).id !== active[i]) return false;
+    return true;
+  };
+  /**
+   * Hands the waiting steps' figures to the state, exactly as the skipped calls would have written them: for an ok
+   * judgement without a change nextObjectiveState sets remainingPct, burnRates, lastEvaluatedAt, the version
+   * (+1 per run) and today's lowest remaining; nothing else.
+   */
+  const catchUp = (p: (typeof per)[number]): void => {
+    const q = p.quiet;
+    const prev = p.prev;
+    if (q.count === 0 || !prev) return;
+    const today = prev.today as NonNullable<ObjectiveState['today']>;
+    p.prev = {
+      ...prev,
+      remainingPct: q.remainingPct,
+      burnRates: ratesRecord(q.rates),
+      lastEvaluatedAt: q.lastNow,
+      version: prev.version + q.count,
+      today: { ...today, minRemainingPct: Math.min(today.minRemainingPct ?? Infinity, q.minRemainingPct) },
+    };
+    q.count = 0;
+    q.minRemainingPct = Infinity;
+  };
+
   // Per step: the look-back sums (shortest first, as BURN_LOOKBACKS_MS) and, per target, their burn rates.
   const lbCount = BURN_LOOKBACKS_MS.length;
   const lbGood = new Float64Array(lbCount);
@@ -345,10 +406,13 @@ export function backtest(
   const lbIndex = new Map(BURN_LOOKBACKS_MS.map((lb, i) => [lb, i]));
   const rates = new Float64Array(lbCount);
   // Each rate is computed once per step and target with burn.ts burnRate; judge() asks burnRate again for the
-  // same inputs, which gives the same number.
+  // same inputs, which gives the same number. firingAlerts reads them through burnAt: one object per look-back,
+  // refreshed before each call (so 100,000 steps do not allocate 600,000 small objects per target).
+  const burnViews = BURN_LOOKBACKS_MS.map(() => ({ rate: 0, events: 0 }));
+  const noBurn = { rate: 0, events: 0 };
   const burnAt = (lb: number): { rate: number; events: number } => {
     const i = lbIndex.get(lb);
-    return i === undefined ? { rate: 0, events: 0 } : { rate: rates[i] as number, events: lbTotal[i] as number };
+    return i === undefined ? noBurn : (burnViews[i] as { rate: number; events: number });
   };
   let firstSeenAt: number | undefined;
   const counted: Counted = { good: 0, total: 0 };
@@ -395,34 +459,56 @@ export function backtest(
       for (let k = 0; k < lbCount; k++) {
         const total = lbTotal[k] as number;
         rates[k] = burnRate({ bad: total - (lbGood[k] as number), total, targetPct: target });
+        const view = burnViews[k] as { rate: number; events: number };
+        view.rate = rates[k] as number;
+        view.events = total;
       }
-      const burnRates = ratesRecord(rates);
       const firing = firingAlerts(rules, burnAt, ts ? 0 : contract.spec.minEvents);
       let assessment: Assessment;
       if (windowTotal === 0) {
         const status = firstSeenAt === undefined ? 'no-data' : 'no-traffic';
-        assessment = { status, detail: STATUS_DETAIL[status], burnRates, firing };
+        assessment = { status, detail: STATUS_DETAIL[status], burnRates: ratesRecord(rates), firing };
       } else if (ts && windowSlices === 0) {
-        assessment = { status: 'no-traffic', detail: STATUS_DETAIL.excluded, burnRates, firing };
+        assessment = { status: 'no-traffic', detail: STATUS_DETAIL.excluded, burnRates: ratesRecord(rates), firing };
       } else {
         const budget = ts
           ? timesliceBudget({ badSlices: windowTotal - windowGood, windowSlices, targetPct: target })
           : occurrenceBudget({ good: windowGood, total: windowTotal, targetPct: target });
+        const remainingPct = budget.remainingPct;
+        if (!exhaustive && unchangedBy(p, remainingPct, firing, now)) {
+          // nextObjectiveState would change nothing but figures: keep them, and hand them over at the next call.
+          const q = p.quiet;
+          q.count++;
+          q.lastNow = now;
+          q.remainingPct = remainingPct;
+          q.minRemainingPct = Math.min(q.minRemainingPct, remainingPct);
+          q.rates.set(rates);
+          p.out.remaining[s] = remainingPct;
+          if (p.out.worst === null || remainingPct < p.out.worst.remainingPct) p.out.worst = { remainingPct, at: now };
+          p.out.tiers[s] = p.tierIndex;
+          if (s < steps - 1 && p.tier) {
+            if (p.tier.freeze !== 'none') p.out.frozenNonCriticalMs += cadenceMs;
+            if (p.tier.freeze === 'all') p.out.frozenAllMs += cadenceMs;
+          }
+          continue;
+        }
         assessment = {
           status: 'ok',
-          remainingPct: budget.remainingPct,
+          remainingPct,
           events: windowTotal,
           badEvents: windowTotal - windowGood,
           allowedBad: budget.allowedBad,
-          burnRates,
+          burnRates: ratesRecord(rates),
           firing,
-          forecast24h: forecastAt(rates[day24] as number, budget.remainingPct, lengthMs, times.coarseEnd),
-          forecast6h: forecastAt(rates[hours6] as number, budget.remainingPct, lengthMs, times.coarseEnd),
+          forecast24h: forecastAt(rates[day24] as number, remainingPct, lengthMs, times.coarseEnd),
+          forecast6h: forecastAt(rates[hours6] as number, remainingPct, lengthMs, times.coarseEnd),
         };
       }
 
+      catchUp(p);
       const decision = nextObjectiveState({ contract, objective: p.objective, assessment, prev: p.prev, now });
       const state = decision.state;
+      p.day = Math.floor(now / DAY_MS);
       const out = p.out;
       for (const h of decision.history) {
         if (h.type === 'tier-change') {
@@ -442,9 +528,12 @@ export function backtest(
       p.prev = sent ? { ...state, outbox: {} } : state;
 
       // Gates follow the tier: frozen while the tier's freeze level covers them (reconcileGate's holders).
-      const tier = state.tier === p.tierName ? p.tier : tierNamed(tiers, state.tier);
-      p.tier = tier;
-      p.tierName = state.tier;
+      if (state.tier !== p.tierName) {
+        p.tier = tierNamed(tiers, state.tier);
+        p.tierIndex = p.tier ? tiers.indexOf(p.tier) : -1;
+        p.tierName = state.tier;
+      }
+      const tier = p.tier;
       for (let i = 0; i < gates.length; i++) {
         const g = gates[i] as Gate;
         const want = tier !== undefined && gateFrozenBy(tier, g);
@@ -464,11 +553,12 @@ export function backtest(
         out.remaining[s] = assessment.remainingPct;
         if (out.worst === null || assessment.remainingPct < out.worst.remainingPct) out.worst = { remainingPct: assessment.remainingPct, at: now };
       }
-      out.tiers[s] = tier ? tiers.indexOf(tier) : -1;
+      out.tiers[s] = p.tierIndex;
     }
   }
 
   for (const p of per) {
+    catchUp(p);
     const state = p.prev;
     p.out.final = { remainingPct: state?.remainingPct ?? null, tier: state?.tier ?? null, status: state?.status ?? 'ok' };
     if (state?.today) {

@@ -25,9 +25,11 @@
  *   99.6  1 page; 1 ticket: shop-web frozen; the change to frozen is info
  *   99.9  2 pages (page-fast, the change to exhausted); 2 tickets: both gates frozen
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backtest, neighbourTargets, firstFullWindowStep, type HistoryBucket } from '../../functions/core/backtest.ts';
-import { checkout, MIN } from '../support/contracts.ts';
+import { checkout, DAY, HOUR, MIN } from '../support/contracts.ts';
+import { CountSeries, type CountSeriesOptions, type Incident } from '../support/minutes.ts';
 
 const FROM = Date.parse('2026-11-02T00:00:00Z');
 const TO = Date.parse('2026-11-04T00:00:00Z');
@@ -169,4 +171,57 @@ describe('backtest edges', () => {
     expect(neighbourTargets(90)).toEqual([90, 95]);
     expect(neighbourTargets(99.999)).toEqual([99.995, 99.999]);
   });
+});
+
+describe('the fast path (calls skipped where nextObjectiveState provably changes nothing) equals calling it at every step', () => {
+  const series = (seed: number, rate: number, incidents: Incident[], extra: Partial<CountSeriesOptions> = {}) =>
+    new CountSeries({ seed, fromMs: FROM, toMs: FROM + 6 * DAY, rate, badEvery: 40, maxBad: 3, incidents, ...extra });
+  const bigIncidents: Incident[] = [
+    { fromMs: FROM + 2.2 * DAY, toMs: FROM + 2.2 * DAY + 50 * MIN, errorRatio: 0.3 },
+    { fromMs: FROM + 3.5 * DAY, toMs: FROM + 3.5 * DAY + 6 * HOUR, errorRatio: 0.02 },
+    { fromMs: FROM + 5 * DAY, toMs: FROM + 5 * DAY + 20 * MIN, errorRatio: 1 },
+  ];
+
+  const same = (a: ReturnType<typeof backtest>, b: ReturnType<typeof backtest>) => {
+    const plain = (r: ReturnType<typeof backtest>) => ({ ...r, targets: r.targets.map((t) => ({ ...t, remaining: [...t.remaining], tiers: [...t.tiers] })) });
+    expect(plain(a)).toEqual(plain(b));
+  };
+
+  it('ratio SLI, rolling 1d and 2d, with silent and idle minutes and thin evidence, five targets', () => {
+    for (const [window, minEvents] of [['1d', 100], ['2d', 200_000]] as const) {
+      const c = checkout({ ...INCIDENT_CONTRACT.spec, window: { rolling: window }, minEvents } as never);
+      const s = series(7, 50, bigIncidents, { silent: (t) => t >= FROM + 4 * DAY && t < FROM + 4 * DAY + 90 * MIN, idle: (t) => (t / MIN) % 211 < 3 });
+      const args = [c, c.spec.objectives[0]!, s.buckets(), [99, 99.5, 99.6, 99.9, 99.95]] as const;
+      same(backtest(...args, { fromMs: FROM, toMs: FROM + 6 * DAY }), backtest(...args, { fromMs: FROM, toMs: FROM + 6 * DAY, exhaustive: true }));
+    }
+  });
+
+  it('calendar month across the reset, and a policy with a recovery margin of 20 points and custom tiers', () => {
+    const c = checkout({
+      ...INCIDENT_CONTRACT.spec,
+      window: { calendar: 'month' },
+      policy: { tiers: [{ name: 'ok', above: 70 }, { name: 'watch', above: 40, severity: 'ticket' }, { name: 'stop', freeze: 'all' }], recoveryMargin: 20 },
+    } as never);
+    const s = new CountSeries({ seed: 3, fromMs: Date.parse('2026-11-01T00:00:00Z'), toMs: Date.parse('2026-12-03T00:00:00Z'), rate: 20, badEvery: 25, maxBad: 2, incidents: [{ fromMs: Date.parse('2026-11-20T00:00:00Z'), toMs: Date.parse('2026-11-20T03:00:00Z'), errorRatio: 0.1 }] });
+    const args = [c, c.spec.objectives[0]!, s.buckets(), [99, 99.9]] as const;
+    const range = { fromMs: Date.parse('2026-11-01T00:00:00Z'), toMs: Date.parse('2026-12-03T00:00:00Z') };
+    same(backtest(...args, range), backtest(...args, { ...range, exhaustive: true }));
+  });
+
+  it('for any seeded series and incidents (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        fc.array(fc.record({ start: fc.integer({ min: 0, max: 5 * 24 * 60 }), minutes: fc.integer({ min: 1, max: 600 }), errorRatio: fc.double({ min: 0.001, max: 1, noNaN: true }) }), { maxLength: 4 }),
+        fc.constantFrom(99, 99.5, 99.9),
+        (seed, raw, target) => {
+          const incidents = raw.map((r) => ({ fromMs: FROM + r.start * MIN, toMs: FROM + (r.start + r.minutes) * MIN, errorRatio: r.errorRatio }));
+          const s = series(seed, 30, incidents);
+          const args = [INCIDENT_CONTRACT, INCIDENT_CONTRACT.spec.objectives[0]!, s.buckets(), [target]] as const;
+          same(backtest(...args, { fromMs: FROM, toMs: FROM + 6 * DAY }), backtest(...args, { fromMs: FROM, toMs: FROM + 6 * DAY, exhaustive: true }));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 120_000);
 });
