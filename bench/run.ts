@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { RESULT_PREFIX, type EvaluateBenchResult } from './protocol.ts';
 import { benchBundles, type BundleResult } from './bundle.ts';
 import { costLine, markdown, TARGETS } from './report.ts';
+import { benchHistory } from './backtest.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SIZES = [10, 100, 1000] as const;
@@ -72,13 +73,16 @@ async function main(): Promise<void> {
     process.stderr.write(`  ${b.variant.id}: ${b.bytes} bytes, gzip ${b.gzipBytes}, init median ${b.initMs.median.toFixed(0)} ms\n`);
   }
 
-  const table = markdown(evals, bundles, meta);
+  process.stderr.write('bench: backtest and suggest (history commands)...\n');
+  const history = benchHistory();
+  const table = `${markdown(evals, bundles, meta)}\n\n${history.markdown}`;
   const results = {
     meta: { ...meta, benchSeconds: (performance.now() - started) / 1000 },
     targets: TARGETS,
     evaluate: evals,
     cost: evals.map(costLine),
     bundles,
+    history: history.rows,
     markdown: table,
   };
   mkdirSync(path.join(ROOT, '.bench'), { recursive: true });

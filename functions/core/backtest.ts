@@ -323,6 +323,8 @@ export function backtest(
     }
   }
 
+  // The target checks burn.ts and budget.ts make on every call, once per target up front.
+  for (const t of targets) burnRate({ bad: 0, total: 1, targetPct: t });
   const tiers = contract.spec.policy.tiers;
   const gates = contract.spec.gates;
   const rulesByLength = new Map<number, AlertRule[]>();
@@ -458,7 +460,9 @@ export function backtest(
       const target = p.targetPct;
       for (let k = 0; k < lbCount; k++) {
         const total = lbTotal[k] as number;
-        rates[k] = burnRate({ bad: total - (lbGood[k] as number), total, targetPct: target });
+        const bad = total - (lbGood[k] as number);
+        // burnRate of a look-back without bad events is 0 (error ratio 0); the target was checked once up front.
+        rates[k] = bad > 0 ? burnRate({ bad, total, targetPct: target }) : 0;
         const view = burnViews[k] as { rate: number; events: number };
         view.rate = rates[k] as number;
         view.events = total;

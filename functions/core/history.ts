@@ -65,17 +65,20 @@ export function parseTimestamp(text: string): number | string {
   return ms;
 }
 
-function splitLines(text: string): string[] {
-  return text.split(/\r?\n/);
-}
-
 function cells(line: string): string[] {
   return line.split(',').map((c) => c.trim());
 }
 
+/** A decimal number cell (no hex, no Infinity, no empty cell), or NaN. */
+function numberCell(cell: string): number {
+  return NUMBER.test(cell) ? Number(cell) : Number.NaN;
+}
+
 /**
  * Parses a history CSV for `objective`. Every problem names its line; parsing stops after MAX_CSV_ISSUES.
- * Rows may come in any order; two rows for one minute are an error.
+ * Rows may come in any order; two rows for one minute are an error. A year of minutes is 525,600 rows, so the
+ * loop scans the text without per-row arrays and checks duplicates against the previous row while rows come
+ * in order (a map only once they do not).
  */
 export function parseHistoryCsv(text: string, objective: Objective): CsvHistory {
   const issues: CsvIssue[] = [];
@@ -84,84 +87,122 @@ export function parseHistoryCsv(text: string, objective: Objective): CsvHistory 
   };
   const timeslice = objective.sli.timeslice;
   const expected = timeslice ? ['timestamp,value'] : objective.sli.ratio?.bad ? ['timestamp,bad,total', 'timestamp,good,total'] : ['timestamp,good,total'];
-  const lines = splitLines(text.replace(/^\uFEFF/, ''));
-  let headerLine = 0;
-  while (headerLine < lines.length && isSkippable(lines[headerLine] as string)) headerLine++;
-  if (headerLine >= lines.length) return { ok: false, issues: [{ line: 1, message: `the file is empty: the first line must be the header ${expected.join(' or ')}` }] };
-  const header = cells(lines[headerLine] as string).map((c) => c.toLowerCase()).join(',');
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+
+  // Lines as [start, end) offsets, CR before LF dropped.
+  let pos = 0;
+  let lineNo = 0;
+  let line = '';
+  const nextLine = (): boolean => {
+    if (pos > body.length) return false;
+    let end = body.indexOf('\n', pos);
+    if (end === -1) end = body.length;
+    line = body.slice(pos, end > pos && body.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    pos = end + 1;
+    lineNo++;
+    return true;
+  };
+  let haveHeader = false;
+  while (nextLine()) {
+    if (!isSkippable(line)) {
+      haveHeader = true;
+      break;
+    }
+  }
+  if (!haveHeader) return { ok: false, issues: [{ line: 1, message: `the file is empty: the first line must be the header ${expected.join(' or ')}` }] };
+  const header = cells(line).map((c) => c.toLowerCase()).join(',');
   if (!expected.includes(header)) {
     const kind = timeslice ? 'a timeslice SLI' : objective.sli.latency ? 'a latency SLI' : 'a ratio SLI';
-    return { ok: false, issues: [{ line: headerLine + 1, message: `header "${(lines[headerLine] as string).trim()}": objective ${objective.name} has ${kind}, so the header must be ${expected.join(' or ')}` }] };
+    return { ok: false, issues: [{ line: lineNo, message: `header "${line.trim()}": objective ${objective.name} has ${kind}, so the header must be ${expected.join(' or ')}` }] };
   }
-  const badColumn = header === 'timestamp,bad,total';
-  const width = header.split(',').length;
+  const names = header.split(',');
+  const badColumn = names[1] === 'bad';
+  const width = names.length;
   const isGood = timeslice ? parseComparison(timeslice.good) : undefined;
 
-  const firstLine = new Map<number, number>();
   const buckets: HistoryBucket[] = [];
   let rows = 0;
   let firstMs = Infinity;
   let lastMs = -Infinity;
-  for (let i = headerLine + 1; i < lines.length && issues.length < MAX_CSV_ISSUES; i++) {
-    const raw = lines[i] as string;
-    if (isSkippable(raw)) continue;
-    const lineNo = i + 1;
-    const c = cells(raw);
-    if (c.length !== width) {
-      add(lineNo, `expected ${width} values (${header}), found ${c.length}`);
+  // Duplicates: while rows come in time order only the previous row can share a minute.
+  let inOrder = true;
+  let prevT = -Infinity;
+  let prevLine = 0;
+  let lineOf: Map<number, number> | undefined;
+  const lines: number[] = [];
+  while (issues.length < MAX_CSV_ISSUES && nextLine()) {
+    if (isSkippable(line)) continue;
+    const first = line.indexOf(',');
+    const second = first === -1 ? -1 : line.indexOf(',', first + 1);
+    const third = second === -1 ? -1 : line.indexOf(',', second + 1);
+    const found = first === -1 ? 1 : second === -1 ? 2 : third === -1 ? 3 : line.split(',').length;
+    if (found !== width) {
+      add(lineNo, `expected ${width} values (${header}), found ${found}`);
       continue;
     }
-    const t = parseTimestamp(c[0] as string);
+    const stamp = line.slice(0, first).trim();
+    const t = parseTimestamp(stamp);
     if (typeof t === 'string') {
       add(lineNo, t);
       continue;
     }
     if (t % MINUTE_MS !== 0) {
-      add(lineNo, `${c[0]} is not on a whole minute: rows are one per minute, stamped at the minute's start`);
+      add(lineNo, `${stamp} is not on a whole minute: rows are one per minute, stamped at the minute's start`);
       continue;
     }
-    const again = firstLine.get(t);
-    if (again !== undefined) {
-      add(lineNo, `a second row for ${new Date(t).toISOString()} (first on line ${again}): one row per minute`);
-      continue;
-    }
-    firstLine.set(t, lineNo);
-    const numbers: number[] = [];
-    let bad = false;
-    for (let k = 1; k < width; k++) {
-      const cell = c[k] as string;
-      const name = header.split(',')[k] as string;
-      const v = NUMBER.test(cell) ? Number(cell) : Number.NaN;
-      if (!Number.isFinite(v)) {
-        add(lineNo, `${name} "${cell}" is not a number`);
-        bad = true;
-        break;
-      }
-      if (!timeslice && v < 0) {
-        add(lineNo, `${name} ${cell} is negative: counts are 0 or more`);
-        bad = true;
-        break;
-      }
-      numbers.push(v);
-    }
-    if (bad) continue;
-    if (timeslice) {
-      const good = (isGood as (v: number) => boolean)(numbers[0] as number);
-      buckets.push({ t, periodMs: MINUTE_MS, good: good ? 1 : 0, total: 1 });
-    } else {
-      const [first = 0, total = 0] = numbers;
-      if (first > total) {
-        add(lineNo, `${badColumn ? 'bad' : 'good'} (${first}) is more than total (${total})`);
+    if (inOrder && t <= prevT) {
+      if (t === prevT) {
+        add(lineNo, `a second row for ${new Date(t).toISOString()} (first on line ${prevLine}): one row per minute`);
         continue;
       }
-      buckets.push({ t, periodMs: MINUTE_MS, good: badColumn ? total - first : first, total });
+      inOrder = false;
+      lineOf = new Map(buckets.map((b, i) => [b.t, lines[i] as number]));
     }
+    if (!inOrder) {
+      const again = (lineOf as Map<number, number>).get(t);
+      if (again !== undefined) {
+        add(lineNo, `a second row for ${new Date(t).toISOString()} (first on line ${again}): one row per minute`);
+        continue;
+      }
+    }
+    const a = numberCell(line.slice(first + 1, second === -1 ? line.length : second).trim());
+    if (!Number.isFinite(a)) {
+      add(lineNo, `${names[1]} "${line.slice(first + 1, second === -1 ? line.length : second).trim()}" is not a number`);
+      continue;
+    }
+    if (timeslice) {
+      buckets.push({ t, periodMs: MINUTE_MS, good: (isGood as (v: number) => boolean)(a) ? 1 : 0, total: 1 });
+    } else {
+      const totalText = line.slice(second + 1).trim();
+      const total = numberCell(totalText);
+      if (a < 0) {
+        add(lineNo, `${names[1]} ${line.slice(first + 1, second).trim()} is negative: counts are 0 or more`);
+        continue;
+      }
+      if (!Number.isFinite(total)) {
+        add(lineNo, `total "${totalText}" is not a number`);
+        continue;
+      }
+      if (total < 0) {
+        add(lineNo, `total ${totalText} is negative: counts are 0 or more`);
+        continue;
+      }
+      if (a > total) {
+        add(lineNo, `${badColumn ? 'bad' : 'good'} (${a}) is more than total (${total})`);
+        continue;
+      }
+      buckets.push({ t, periodMs: MINUTE_MS, good: badColumn ? total - a : a, total });
+    }
+    lines.push(lineNo);
+    if (lineOf) lineOf.set(t, lineNo);
+    prevT = t;
+    prevLine = lineNo;
     rows++;
-    firstMs = Math.min(firstMs, t);
-    lastMs = Math.max(lastMs, t);
+    if (t < firstMs) firstMs = t;
+    if (t > lastMs) lastMs = t;
   }
   if (issues.length > 0) return { ok: false, issues };
-  buckets.sort((a, b) => a.t - b.t);
+  if (!inOrder) buckets.sort((x, y) => x.t - y.t);
   return { ok: true, buckets, rows, ...(rows > 0 ? { firstMs, endMs: lastMs + MINUTE_MS } : {}) };
 }
 
