@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import type { Contract, Objective } from '../functions/core/contract.ts';
 import { backtest, BacktestError, neighbourTargets, type BacktestResult, type BacktestTarget } from '../functions/core/backtest.ts';
 import { HistoryError } from '../functions/core/history.ts';
+import { DEFAULT_DATA_LAG_MS } from '../functions/core/assess.ts';
 import { HOURLY_RETENTION_MS } from '../functions/core/suggest.ts';
 import { MINUTE_MS, tryParseDuration } from '../functions/core/duration.ts';
 import { alignDown } from '../functions/core/resolution.ts';
@@ -249,8 +250,9 @@ export async function loadHistory(
   if (o.metricsFile !== undefined) return historyFromFile(o.metricsFile, chosen.objective, { ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) });
   const from = fromMs ?? pull.defaultFromMs;
   if (from === undefined) throw new UsageError('give the start of the history: --from 2026-01-01 (or 90d for 90 days ago), or a CSV file with --metrics-file');
-  // CloudWatch has nothing newer than now and keeps nothing older than 15 months.
-  const end = alignDown(Math.min(toMs ?? nowMs, nowMs), MINUTE_MS);
+  // CloudWatch has nothing newer than now (and the newest minutes may not be complete: the evaluator's data lag)
+  // and keeps nothing older than 15 months.
+  const end = alignDown(Math.min(toMs ?? nowMs, nowMs - DEFAULT_DATA_LAG_MS), MINUTE_MS);
   const oldest = nowMs - HOURLY_RETENTION_MS;
   const start = Math.max(from, -alignDown(-oldest, 3_600_000));
   if (start > from) io.err(`note: CloudWatch keeps 15 months of data; the history starts at ${new Date(start).toISOString()}\n`);
@@ -267,7 +269,7 @@ export function addBacktestCommand(program: Command, io: CliIo & HistoryIo): voi
     .argument('<contract-file>', 'one contract (YAML)')
     .option('--objective <name>', 'the objective (required when the contract has several)')
     .option('--from <date>', 'start of the history: a day (UTC), an instant, a duration ago (90d); with a file, default its first row')
-    .option('--to <date>', 'end of the history (exclusive): as --from, or now; default the file\'s end, or now')
+    .option('--to <date>', 'end of the history (exclusive): as --from, or now; default the file\'s end, or now (less the 3 minutes CloudWatch may still be filling)')
     .option('--targets <list>', "targets in percent, e.g. 99.5,99.9,99.95 (default: the contract's and its neighbours)")
     .option('--metrics-file <file>', 'history from a CSV file instead of CloudWatch: timestamp,good,total (timeslices: timestamp,value), one row per minute')
     .option('--cadence <duration>', 'time between evaluations, as the deployed schedule', '5m')

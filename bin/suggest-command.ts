@@ -13,6 +13,7 @@ import { backtest, type BacktestResult } from '../functions/core/backtest.ts';
 import { HOURLY_RETENTION_MS, suggestTarget, targetsToCost, type Suggestion, type TargetFit } from '../functions/core/suggest.ts';
 import { HOUR_MS, MINUTE_MS, tryParseDuration } from '../functions/core/duration.ts';
 import { alignDown } from '../functions/core/resolution.ts';
+import { DEFAULT_DATA_LAG_MS } from '../functions/core/assess.ts';
 import { formatIssue, type ContractIssue } from '../functions/contracts/loader.ts';
 import { CliExit, EXIT_FAILED, UsageError, type CliIo } from './slo.ts';
 import { isRefusal, loadHistory, loadObjective, type ChosenObjective, type HistoryIo } from './backtest-command.ts';
@@ -165,7 +166,7 @@ export function addSuggestCommand(program: Command, io: CliIo & HistoryIo): void
         const nowMs = io.nowMs();
         const defaultFromMs = -alignDown(-(nowMs - HOURLY_RETENTION_MS), HOUR_MS);
         // Hourly data: CloudWatch keeps it for 15 months, and a window-length span needs nothing finer.
-        const history = await loadHistory(io, chosen, { ...o, ...(o.metricsFile === undefined && o.to === undefined ? { to: new Date(alignDown(nowMs, HOUR_MS)).toISOString() } : {}) }, { periodMs: HOUR_MS, defaultFromMs });
+        const history = await loadHistory(io, chosen, { ...o, ...(o.metricsFile === undefined && o.to === undefined ? { to: new Date(alignDown(nowMs - DEFAULT_DATA_LAG_MS, HOUR_MS)).toISOString() } : {}) }, { periodMs: HOUR_MS, defaultFromMs });
         const suggestion = suggestTarget(chosen.contract, chosen.objective, history.buckets, { fromMs: history.fromMs, toMs: history.toMs });
         const costs = backtest(chosen.contract, chosen.objective, history.buckets, targetsToCost(suggestion), { fromMs: history.fromMs, toMs: history.toMs, cadenceMs });
         const warning = historyWarning(chosen, suggestion);
