@@ -17,6 +17,7 @@ import { benchBundles, type BundleResult } from './bundle.ts';
 import { costLine, markdown, TARGETS } from './report.ts';
 import { DYNAMO_PREFIX, type DynamoBenchResult } from './dynamo-one.ts';
 import { benchGrowth } from './growth.ts';
+import { benchHistory } from './backtest.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SIZES = [10, 100, 1000, 10000] as const;
@@ -84,7 +85,9 @@ async function main(): Promise<void> {
     process.stderr.write(`  ${b.variant.id}: ${b.bytes} bytes, gzip ${b.gzipBytes}, init median ${b.initMs.median.toFixed(0)} ms\n`);
   }
 
-  const table = markdown(evals, dynamo, growth, bundles, meta);
+  process.stderr.write('bench: backtest and suggest (history commands)...\n');
+  const history = benchHistory();
+  const table = `${markdown(evals, dynamo, growth, bundles, meta)}\n\n${history.markdown}`;
   const results = {
     meta: { ...meta, benchSeconds: (performance.now() - started) / 1000 },
     targets: TARGETS,
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
     growth,
     cost: evals.map((r) => costLine(r, growth.bytes / growth.objectives)),
     bundles,
+    history: history.rows,
     markdown: table,
   };
   mkdirSync(path.join(ROOT, '.bench'), { recursive: true });

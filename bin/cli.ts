@@ -18,6 +18,8 @@ export interface CliIo {
   writeFile(path: string, text: string): void;
   /** stdout is a terminal: colour and progress bars only then (and not in CI, not with --json). */
   isTTY: boolean;
+  /** stderr is a terminal: progress bars go there (and only then, not in CI, not with --json). */
+  stderrIsTTY?: boolean;
   /** Terminal width in columns, when stdout is a terminal. */
   columns?: number;
   /** The environment the command sees (process.env in main; a plain object in tests). */

@@ -8,6 +8,9 @@
  *   slo import|export openslo      OpenSLO v1 in and out (bin/openslo-command.ts)
  *   slo status [contract]          where the deployed objectives stand (bin/status-command.ts)
  *   slo report [contract]          the weekly report from the deployed table (bin/report-command.ts)
+ *   slo backtest <contract-file>   what each target would have cost over history (bin/backtest-command.ts)
+ *   slo suggest <contract-file>    a target from 15 months of history (bin/suggest-command.ts)
+ *   slo plan [path]                dry run against live CloudWatch before deploy (bin/plan-command.ts)
  *   slo help [command], slo --version
  *
  * Exit codes: 0 success, 1 the command ran and found a problem (invalid contracts, an unreadable table) or
@@ -31,6 +34,9 @@ import { addOpensloCommands } from './openslo-command.ts';
 import { addOverrideCommand } from './override-command.ts';
 import { addStatusCommand } from './status-command.ts';
 import { addReportCommand } from './report-command.ts';
+import { addBacktestCommand } from './backtest-command.ts';
+import { addSuggestCommand } from './suggest-command.ts';
+import { addPlanCommand } from './plan-command.ts';
 
 export { CliExit, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli.ts';
 
@@ -41,6 +47,7 @@ export function processIo(): CliIo {
     nowMs: () => clockFromEnv(process.env.SLO_NOW) ?? Date.now(),
     writeFile: (path, text) => writeFileSync(path, text),
     isTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
     ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
     env: process.env,
   };
@@ -95,6 +102,9 @@ export function buildProgram(io: CliIo): Command {
   );
   addStatusCommand(program, io, exitWith, (message) => new UsageError(message));
   addReportCommand(program, io, exitWith, (message) => new UsageError(message));
+  addBacktestCommand(program, io);
+  addSuggestCommand(program, io);
+  addPlanCommand(program, io);
   return program;
 }
 
