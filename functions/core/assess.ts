@@ -248,6 +248,10 @@ export function planObjective(contract: Contract, objective: Objective, prev: Le
   else if (times.fineEnd - prev.through > MAX_CATCH_UP_MS) reset = 'gap';
   else if (opts.reconcileDue) reset = 'reconcile';
   const base = reset || !prev ? emptyLedger(sig, layout, times.fineEnd, nowMs) : prev;
+  // A rebuild of the same metric (reconciliation, lost chunks, a gap) keeps when it first reported: the re-read
+  // covers only the window, and a timeslice counts its silent slices since then (a later first point would
+  // forgive silent slices at the start of the window). A changed SLI is a new metric and starts afresh.
+  if (prev && reset && reset !== 'changed' && prev.firstSeenAt !== undefined) base.firstSeenAt = prev.firstSeenAt;
   const series = metricSpecs(objective).length;
   const stages: StagePlan[] = [];
   const add = (stage: Stage, segments: FetchSegment[]) => {

@@ -92,7 +92,7 @@ describe('every alert works for every window the schema allows', () => {
     const c = contract({ window: window as Contract['spec']['window'] });
     await evaluate(w.ports, [c], OPTIONS); // a healthy run before: the ledger is built (90 days back)
     const pagedAt: number[] = [];
-    for (let t = T + 5 * MIN; t <= T + 30 * MIN; t += 5 * MIN) {
+    for (let t = T + 5 * MIN; t <= T + 30 * MIN; t += HOUR) {
       w.clock.set(t);
       await evaluate(w.ports, [c], OPTIONS);
       if (w.notifier.published.some((m) => m.attributes.event === 'burn-alert' && m.attributes.severity === 'page')) {
@@ -155,7 +155,7 @@ describe('tiers move on evidence', () => {
     const c = contract({ window: { calendar: 'month' } });
     await evaluate(w.ports, [c], OPTIONS);
     w.notifier.published.length = 0;
-    for (let t = MONTH + 5 * MIN; t <= MONTH + 40 * MIN; t += 5 * MIN) {
+    for (let t = MONTH + 5 * MIN; t <= MONTH + 40 * MIN; t += HOUR) {
       w.clock.set(t);
       const s = await evaluate(w.ports, [c], OPTIONS);
       const o = s.objectives[0]!;
@@ -235,4 +235,44 @@ describe('timeslices count only the time since their metric first reported', () 
     // 60-second retention) costs exactly one.
     expect(s.objectives[0]?.remainingPct).toBeCloseTo(100 * (1 - 1 / 43.2), 9);
   });
+
+  it('a reconciliation keeps when the metric first reported: silent slices at the window start stay bad', async () => {
+    const born = Date.parse('2026-11-20T00:00:00Z');
+    // Silent from 02:00 to 05:00 on the first day; by the last run the 7-day window starts inside the silence,
+    // and a re-read of the window alone (fine data goes back 3 to 4 days) no longer sees the first datapoint.
+    const silent = (t: number) => t >= born + 2 * HOUR && t < born + 5 * HOUR;
+    const metricsFor = () =>
+      new MemoryMetrics((q) => {
+        const p = q.periodSeconds * 1000;
+        const out: Datapoint[] = [];
+        for (let t = Math.max(q.startMs, born); t < q.endMs; t += p) if (!silent(t)) out.push({ t, v: 100 });
+        return out;
+      });
+    const canary = checkout({
+      window: { rolling: '7d' },
+      gates: [],
+      objectives: [{ name: 'up', target: 99.5, sli: { timeslice: { metric: { namespace: 'CloudWatchSynthetics', metric: 'SuccessPercent', dimensions: {} }, good: '>= 100', period: '1m', noData: 'bad' } } }],
+    });
+    const last = born + 7 * DAY + 4 * HOUR;
+    const runHourly = async (reconcileEveryMs: number) => {
+      const clock = new ManualClock(born + HOUR);
+      const ports: Ports = { clock, store: new MemoryStore(() => clock.now()), metrics: metricsFor(), notifier: new MemoryNotifier(), gate: new MemoryGate(clock) };
+      let reconciled = 0;
+      let s;
+      for (let t = born + HOUR; t <= last; t += HOUR) {
+        clock.set(t);
+        s = await evaluate(ports, [canary], { ...OPTIONS, reconcileEveryMs });
+        reconciled += s.ledger?.reconciled ?? 0;
+      }
+      return { remaining: s?.objectives[0]?.remainingPct, reconciled };
+    };
+    const hourly = await runHourly(HOUR);
+    const never = await runHourly(365 * DAY);
+    expect(hourly.reconciled).toBeGreaterThan(150);
+    expect(never.reconciled).toBe(0);
+    // The last budget window ends at 04:00 - 3 min lag, aligned down to 5 minutes: [03:55 day 1, 03:55 day 8).
+    // Its 65 silent slices (03:55 to 05:00) are bad; 10,080 one-minute slices at 99.5 % allow 50.4.
+    expect(never.remaining).toBeCloseTo(100 * (1 - 65 / 50.4), 9);
+    expect(hourly.remaining).toBeCloseTo(100 * (1 - 65 / 50.4), 9);
+  }, 120_000);
 });
