@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Contract, Objective } from '../functions/core/contract.ts';
-import { historySeries, type HistorySeries } from '../functions/core/history.ts';
+import { metricSpecs, type Role } from '../functions/core/assess.ts';
 import { objectiveKey } from '../functions/core/model.ts';
 import { formatIssue, loadContracts, type ContractIssue } from '../functions/contracts/loader.ts';
 import { evaluate, type EvaluationSummary } from '../functions/usecases/evaluate.ts';
@@ -57,7 +57,7 @@ function dims(d: Record<string, string>): string {
 }
 
 /** The contract path of one series, for issues: spec.objectives[1].sli.ratio.total. */
-export function seriesPath(objective: Objective, index: number, role: HistorySeries['role']): string {
+export function seriesPath(objective: Objective, index: number, role: Role): string {
   const base = `spec.objectives[${index}].sli`;
   if (objective.sli.ratio) return `${base}.ratio.${role === 'total' ? 'total' : objective.sli.ratio.bad ? 'bad' : 'good'}`;
   if (objective.sli.latency) return `${base}.latency.metric`;
@@ -70,7 +70,7 @@ async function checkMetrics(catalog: MetricCatalogPort, loaded: { file: string; 
   for (const { file, contract } of loaded) {
     for (const [index, objective] of contract.spec.objectives.entries()) {
       const asked = new Set<string>();
-      for (const s of historySeries(objective)) {
+      for (const s of metricSpecs(objective)) {
         const id = `${s.accountId ?? ''}|${s.namespace}|${s.metricName}|${dims(s.dimensions)}`;
         if (asked.has(id)) continue;
         asked.add(id);

@@ -17,7 +17,7 @@
 import type { Contract, Objective } from './contract.ts';
 import type { Datapoint, MetricQuery, SeriesResult } from '../ports.ts';
 import { DAY_MS, HOUR_MS, parseDuration } from './duration.ts';
-import { windowBounds, type TimeRange } from './window.ts';
+import { mergeRanges, windowBounds, type TimeRange } from './window.ts';
 import { ratioBuckets, parseComparison } from './series.ts';
 import { occurrenceBudget, timesliceBudget } from './budget.ts';
 import { BURN_LOOKBACKS_MS, burnRate, defaultAlertRules, firingAlerts, lookbackLabel, type AlertRule } from './burn.ts';
@@ -94,18 +94,21 @@ export function runTimes(contract: Contract, layout: Layout, nowMs: number, data
 
 /** Exclusions as ranges widened outwards to whole coarse periods, so every bucket is wholly in or out. */
 export function excludedRanges(contract: Contract, coarseMs: number): TimeRange[] {
-  return contract.spec.exclusions.map((e) => ({
-    startMs: alignDown(Date.parse(e.from), coarseMs),
-    endMs: -alignDown(-Date.parse(e.to), coarseMs),
-  }));
+  return mergeRanges(
+    contract.spec.exclusions.map((e) => ({
+      startMs: alignDown(Date.parse(e.from), coarseMs),
+      endMs: -alignDown(-Date.parse(e.to), coarseMs),
+    })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // What is read
 
-type Role = 'numerator' | 'total' | 'slice';
+export type Role = 'numerator' | 'total' | 'slice';
 
-interface MetricSpec {
+/** One series an objective reads (the evaluator, the backtest's history pull and `slo plan` alike). */
+export interface MetricSpec {
   role: Role;
   namespace: string;
   metricName: string;
@@ -114,7 +117,11 @@ interface MetricSpec {
   accountId?: string;
 }
 
-function metricSpecs(objective: Objective): MetricSpec[] {
+/**
+ * The series an objective reads: ratio good (or bad) and total; latency TC(:threshold in the metric's unit)
+ * and SampleCount; a timeslice's statistic.
+ */
+export function metricSpecs(objective: Objective): MetricSpec[] {
   const sli = objective.sli;
   const account = (m: object): { accountId?: string } => {
     const id = (m as { account?: string }).account;
@@ -596,23 +603,12 @@ export function judge(contract: Contract, objective: Objective, ledger: LedgerSu
   };
 }
 
-/** Slices of `sliceMs` starting in [fromMs, toMs), minus those inside excluded ranges. */
-function slicesIn(fromMs: number, toMs: number, sliceMs: number, excluded: readonly TimeRange[]): number {
+/** Slices of `sliceMs` starting in [fromMs, toMs), minus those inside `merged` (sorted, non-overlapping: excludedRanges). */
+export function slicesIn(fromMs: number, toMs: number, sliceMs: number, merged: readonly TimeRange[]): number {
   if (!(toMs > fromMs)) return 0;
   let ms = toMs - fromMs;
-  for (const e of mergeRanges(excluded)) ms -= Math.max(0, Math.min(e.endMs, toMs) - Math.max(e.startMs, fromMs));
+  for (const e of merged) ms -= Math.max(0, Math.min(e.endMs, toMs) - Math.max(e.startMs, fromMs));
   return Math.max(0, Math.floor(ms / sliceMs));
-}
-
-function mergeRanges(ranges: readonly TimeRange[]): TimeRange[] {
-  const sorted = [...ranges].sort((a, b) => a.startMs - b.startMs);
-  const out: TimeRange[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r.startMs <= last.endMs) last.endMs = Math.max(last.endMs, r.endMs);
-    else out.push({ ...r });
-  }
-  return out;
 }
 
 function describeMetrics(objective: Objective): string {

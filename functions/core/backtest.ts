@@ -20,7 +20,7 @@
  */
 import type { Contract, FreezeLevel, Gate, Objective, Severity, Tier } from './contract.ts';
 import type { DailySummary, ObjectiveState, ObjectiveStatus, OutboundMessage } from '../ports.ts';
-import { excludedRanges, runTimes, type Assessment, type Forecast } from './assess.ts';
+import { excludedRanges, runTimes, slicesIn, type Assessment, type Forecast } from './assess.ts';
 import { layoutOf } from './ledger.ts';
 import { occurrenceBudget, timesliceBudget } from './budget.ts';
 import { BURN_LOOKBACKS_MS, burnRate, defaultAlertRules, firingAlerts, lookbackLabel, type AlertRule } from './burn.ts';
@@ -234,26 +234,6 @@ export function buildGrid(objective: Objective, buckets: readonly HistoryBucket[
   return { base, fineMs, n, cumGood, cumTotal, seen, ...(approximateBefore !== undefined ? { approximateBefore } : {}) };
 }
 
-/** Merged exclusion ranges (sorted, overlapping ones joined): as assess.ts mergeRanges. */
-export function mergeRanges(ranges: readonly TimeRange[]): TimeRange[] {
-  const sorted = [...ranges].sort((a, b) => a.startMs - b.startMs);
-  const out: TimeRange[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r.startMs <= last.endMs) last.endMs = Math.max(last.endMs, r.endMs);
-    else out.push({ ...r });
-  }
-  return out;
-}
-
-/** Slices of `sliceMs` starting in [fromMs, toMs), minus excluded ones: assess.ts slicesIn, on pre-merged ranges. */
-export function slicesIn(fromMs: number, toMs: number, sliceMs: number, merged: readonly TimeRange[]): number {
-  if (!(toMs > fromMs)) return 0;
-  let ms = toMs - fromMs;
-  for (const e of merged) ms -= Math.max(0, Math.min(e.endMs, toMs) - Math.max(e.startMs, fromMs));
-  return Math.max(0, Math.floor(ms / sliceMs));
-}
-
 /**
  * The first step: the first cadence instant after `fromMs` whose budget window (at zero data lag) starts at or
  * after `fromMs`, i.e. the first evaluation whose whole window lies in the history.
@@ -297,8 +277,8 @@ export function backtest(
   const layout = layoutOf(objective.sli);
   const fineMs = layout.fineMs;
   const ts = objective.sli.timeslice;
+  // Sorted and merged, as slicesIn needs them.
   const excluded = excludedRanges(contract, layout.coarseMs);
-  const merged = mergeRanges(excluded);
 
   const firstStep = firstFullWindowStep(contract, objective, options.fromMs, options.toMs, cadenceMs);
   if (firstStep === undefined) {
@@ -429,7 +409,7 @@ export function backtest(
     counted.total = total;
     if (!ts) return counted;
     const since = firstSeenAt === undefined ? toMs : Math.max(fromMs, alignDown(firstSeenAt, fineMs));
-    const countable = slicesIn(since, toMs, fineMs, merged);
+    const countable = slicesIn(since, toMs, fineMs, excluded);
     const withoutData = Math.max(0, countable - total);
     if (ts.noData === 'good') counted.good = good + withoutData;
     if (ts.noData === 'good') counted.total = countable;
@@ -454,7 +434,7 @@ export function backtest(
       rules = defaultAlertRules(lengthMs);
       rulesByLength.set(lengthMs, rules);
     }
-    const windowSlices = ts ? slicesIn(times.window.startMs, times.window.startMs + lengthMs, fineMs, merged) : 0;
+    const windowSlices = ts ? slicesIn(times.window.startMs, times.window.startMs + lengthMs, fineMs, excluded) : 0;
 
     for (const p of per) {
       const target = p.targetPct;

@@ -12,10 +12,9 @@
 import type { Objective } from './contract.ts';
 import type { Datapoint, MetricQuery, SeriesResult } from '../ports.ts';
 import type { HistoryBucket } from './backtest.ts';
-import { resolutionSegments } from './assess.ts';
+import { metricSpecs, resolutionSegments, type Role } from './assess.ts';
 import { layoutOf } from './ledger.ts';
 import { parseComparison, ratioBuckets } from './series.ts';
-import { thresholdInUnit } from './decimal.ts';
 import { alignDown } from './resolution.ts';
 import { MINUTE_MS } from './duration.ts';
 
@@ -214,51 +213,6 @@ function isSkippable(line: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // CloudWatch
 
-type Role = 'numerator' | 'total' | 'slice';
-
-/** One series the objective reads: what core/assess.ts asks CloudWatch for (the same statistics and threshold). */
-export interface HistorySeries {
-  role: Role;
-  namespace: string;
-  metricName: string;
-  dimensions: Record<string, string>;
-  stat: string;
-  accountId?: string;
-}
-
-/**
- * The series an objective reads, as the evaluator reads them: ratio good (or bad) and total; latency
- * TC(:threshold in the metric's unit) and SampleCount; a timeslice's statistic.
- */
-export function historySeries(objective: Objective): HistorySeries[] {
-  const sli = objective.sli;
-  const account = (m: object): { accountId?: string } => {
-    const id = (m as { account?: string }).account;
-    return id ? { accountId: id } : {};
-  };
-  if (sli.ratio) {
-    const numerator = sli.ratio.good ?? sli.ratio.bad;
-    if (!numerator) throw new HistoryError(`objective ${objective.name}: ratio SLI without good or bad metric`);
-    return [
-      { role: 'numerator', namespace: numerator.namespace, metricName: numerator.metric, dimensions: numerator.dimensions, stat: numerator.stat, ...account(numerator) },
-      { role: 'total', namespace: sli.ratio.total.namespace, metricName: sli.ratio.total.metric, dimensions: sli.ratio.total.dimensions, stat: sli.ratio.total.stat, ...account(sli.ratio.total) },
-    ];
-  }
-  if (sli.latency) {
-    const m = sli.latency.metric;
-    const base = { namespace: m.namespace, metricName: m.metric, dimensions: m.dimensions, ...account(m) };
-    return [
-      { role: 'numerator', ...base, stat: `TC(:${thresholdInUnit(sli.latency.threshold, m.unit)})` },
-      { role: 'total', ...base, stat: 'SampleCount' },
-    ];
-  }
-  if (sli.timeslice) {
-    const m = sli.timeslice.metric;
-    return [{ role: 'slice', namespace: m.namespace, metricName: m.metric, dimensions: m.dimensions, stat: m.stat, ...account(m) }];
-  }
-  throw new HistoryError(`objective ${objective.name}: no SLI`);
-}
-
 /** GetMetricData returns at most this many datapoints per call (the adapter's batching limit). */
 export const DATAPOINTS_PER_CALL = 100_800;
 
@@ -284,7 +238,7 @@ export interface PullOptions {
  * Chunk bounds are whole periods; oldest first.
  */
 export function planPull(objective: Objective, fromMs: number, toMs: number, nowMs: number, opts: PullOptions = {}): HistoryChunk[] {
-  const series = historySeries(objective);
+  const series = metricSpecs(objective);
   const desired = layoutOf(objective.sli).fineMs;
   const pieces = opts.periodMs !== undefined ? [{ fromMs, toMs, periodMs: opts.periodMs }] : resolutionSegments(fromMs, toMs, nowMs, desired);
   const perCall = Math.max(1, Math.floor(DATAPOINTS_PER_CALL / series.length));

@@ -13,10 +13,10 @@
  * target "history supports" exhausts no span's budget; a target above that would have been spent at least once.
  */
 import type { Contract, Objective } from './contract.ts';
-import { excludedRanges } from './assess.ts';
+import { excludedRanges, slicesIn } from './assess.ts';
 import { layoutOf } from './ledger.ts';
 import { occurrenceBudget, timesliceBudget } from './budget.ts';
-import { buildGrid, mergeRanges, slicesIn, TARGET_LADDER_PCT, type HistoryBucket } from './backtest.ts';
+import { buildGrid, TARGET_LADDER_PCT, type HistoryBucket } from './backtest.ts';
 import { alignDown } from './resolution.ts';
 import { HOUR_MS, parseDuration } from './duration.ts';
 
@@ -111,8 +111,8 @@ export function describeWindowText(contract: Contract): string {
  */
 export function suggestTarget(contract: Contract, objective: Objective, buckets: readonly HistoryBucket[], range: { fromMs: number; toMs: number }): Suggestion {
   const layout = layoutOf(objective.sli);
+  // Sorted and merged, as slicesIn needs them.
   const excluded = excludedRanges(contract, layout.coarseMs);
-  const merged = mergeRanges(excluded);
   // Spans start and end on whole hours: with hourly occurrence data (CloudWatch's beyond 63 days) and hour-aligned
   // exclusions, an hourly grid keeps whole-number counts whole (spreading them over minutes adds float noise).
   const hourly =
@@ -143,12 +143,12 @@ export function suggestTarget(contract: Contract, objective: Objective, buckets:
     if (ts) {
       // As judge(): slices since the metric first reported; those without data follow noData.
       const since = firstSeen === undefined ? endMs : Math.max(startMs, firstSeen);
-      const countable = slicesIn(since, endMs, fineMs, merged);
+      const countable = slicesIn(since, endMs, fineMs, excluded);
       if (ts.noData === 'good') {
         good += Math.max(0, countable - withData);
         total = countable;
       } else if (ts.noData === 'bad') total = Math.max(countable, withData);
-      windowSlices = slicesIn(startMs, endMs, fineMs, merged);
+      windowSlices = slicesIn(startMs, endMs, fineMs, excluded);
       if (windowSlices === 0) continue;
     }
     if (!(total > 0)) continue;

@@ -47,7 +47,7 @@ function parseInstant(text: string, what: string): number {
 }
 
 /** Sorts intervals by start and merges overlapping or touching ones. Empty intervals are dropped. */
-function mergeIntervals(intervals: TimeRange[]): TimeRange[] {
+export function mergeRanges(intervals: readonly TimeRange[]): TimeRange[] {
   const sorted = intervals.filter((i) => i.endMs > i.startMs).sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
   const merged: TimeRange[] = [];
   for (const interval of sorted) {
@@ -70,11 +70,11 @@ export function clipExclusions(exclusions: { from: string; to: string }[], range
     startMs: Math.max(parseInstant(e.from, '"from"'), range.startMs),
     endMs: Math.min(parseInstant(e.to, '"to"'), range.endMs),
   }));
-  return mergeIntervals(clipped);
+  return mergeRanges(clipped);
 }
 
 /** Milliseconds of `range` covered by `intervals` (overlapping intervals are counted once). */
 export function excludedMs(intervals: TimeRange[], range: TimeRange): number {
   const clipped = intervals.map((i) => ({ startMs: Math.max(i.startMs, range.startMs), endMs: Math.min(i.endMs, range.endMs) }));
-  return mergeIntervals(clipped).reduce((sum, i) => sum + (i.endMs - i.startMs), 0);
+  return mergeRanges(clipped).reduce((sum, i) => sum + (i.endMs - i.startMs), 0);
 }

@@ -92,7 +92,7 @@ describe('every alert works for every window the schema allows', () => {
     const c = contract({ window: window as Contract['spec']['window'] });
     await evaluate(w.ports, [c], OPTIONS); // a healthy run before: the ledger is built (90 days back)
     const pagedAt: number[] = [];
-    for (let t = T + 5 * MIN; t <= T + 30 * MIN; t += HOUR) {
+    for (let t = T + 5 * MIN; t <= T + 30 * MIN; t += 5 * MIN) {
       w.clock.set(t);
       await evaluate(w.ports, [c], OPTIONS);
       if (w.notifier.published.some((m) => m.attributes.event === 'burn-alert' && m.attributes.severity === 'page')) {
@@ -155,7 +155,7 @@ describe('tiers move on evidence', () => {
     const c = contract({ window: { calendar: 'month' } });
     await evaluate(w.ports, [c], OPTIONS);
     w.notifier.published.length = 0;
-    for (let t = MONTH + 5 * MIN; t <= MONTH + 40 * MIN; t += HOUR) {
+    for (let t = MONTH + 5 * MIN; t <= MONTH + 40 * MIN; t += 5 * MIN) {
       w.clock.set(t);
       const s = await evaluate(w.ports, [c], OPTIONS);
       const o = s.objectives[0]!;
