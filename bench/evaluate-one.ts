@@ -209,7 +209,9 @@ export async function benchEvaluate(objectives: number): Promise<EvaluateBenchRe
   clearInterval(sampler);
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   assertHealthyRun(summary, 'measured run');
-  const usage = metrics.usage();
+  // What the run itself reported (evaluate() takes the adapter's usage for the run into its summary).
+  const usage = summary.metricsUsage;
+  if (!usage) throw new BenchEvaluateError('the measured run reported no GetMetricData usage');
   const fakeStats = cw.fake.stats;
   const meter = diffMeter(store.meter, meterBefore);
 

@@ -24,7 +24,6 @@ export class PowertoolsTelemetry implements TelemetryPort {
     m.addMetric('BurnRate', MetricUnit.NoUnit, rate);
   }
 
-
   noData(contract: string, objective: string): void {
     const m = this.metrics.singleMetric();
     m.addDimensions({ Contract: contract, Objective: objective });
