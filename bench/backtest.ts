@@ -156,6 +156,8 @@ export function benchHistory(): HistoryBenchResult {
 
   const ms = (v: number) => v.toFixed(0);
   const markdown = [
+    '#### History commands (`slo backtest`, `slo suggest`: the core on synthetic history, in this process)',
+    '',
     '| History command | Data | First call (ms) | Median of later calls (ms) | Target | Notes |',
     '|---|---|---:|---:|---|---|',
     ...rows.map((x) => `| ${x.name} | ${x.data} | ${ms(x.firstMs)} | ${ms(x.medianMs)} | ${x.targetMs !== undefined ? `< ${x.targetMs} ms` : ''} | ${x.detail} |`),

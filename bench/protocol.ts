@@ -1,4 +1,5 @@
 /** What a bench child (bench/evaluate-one.ts) reports to bench/run.ts: one stdout line, prefix + JSON. */
+import type { LedgerRunStats } from '../functions/usecases/evaluate-objectives.ts';
 
 export const RESULT_PREFIX = 'BENCH_RESULT ';
 
@@ -41,7 +42,7 @@ export interface EvaluateBenchResult {
   /** Custom metrics (distinct name + dimensions) the Powertools telemetry publishes per run, and EMF documents printed. */
   telemetry: { customMetrics: number; data: number; emfDocuments: number };
   /** What the run did to the ledgers (refreshes, rebuild stages, reconciliations, chunks read and written). */
-  ledger: unknown;
+  ledger: LedgerRunStats | undefined;
   /** DynamoDB the measured run would consume: items, bytes, capacity units and calls (bench/bench-store.ts). */
   store: { itemsRead: number; bytesRead: number; readUnits: number; itemsWritten: number; bytesWritten: number; writeUnits: number; calls: Record<string, number> };
   /** Calls the measured run made on each port method: each is one round trip against AWS. */

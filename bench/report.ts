@@ -161,7 +161,7 @@ export function markdown(
     `Per month: ${RUNS_PER_MONTH.toLocaleString('en-US')} runs. DynamoDB request units are the bench meter's (the same sizing rules as ` +
       'DynamoStore, checked against what dynalite reports below); storage uses the growth simulation\'s bytes per objective. ' +
       'The first release published 4 custom metrics per objective ($1,201/month at 1,000 objectives); burn-rate metrics are now opt-in ' +
-      '(`burnRateMetrics: true` per contract, or `PUBLISH_BURN_RATES` for the stack: 3 more per objective).',
+      '(`burnRateMetrics: true` per contract, or the `publishBurnRates` prop for the stack: 3 more per objective).',
     '',
   );
 
