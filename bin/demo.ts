@@ -20,6 +20,7 @@ import type { OutboundMessage, Ports } from '../functions/ports.ts';
 import { startDynalite } from './local/dynalite.ts';
 import { readStatus } from '../functions/usecases/status.ts';
 import { formatStatus } from './status-command.ts';
+import { quietSdkNodeVersionWarning } from './slo.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -142,6 +143,8 @@ export async function runDemo(opts: { contracts: string; out: Printer }): Promis
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // The demo's DynamoDB client would print the SDK's Node-version notice first, as the CLI would (see slo.ts).
+  quietSdkNodeVersionWarning();
   const program = new Command('demo')
     .description('Run the evaluator locally over a scripted month, with no AWS account')
     .option('--contracts <path>', 'contract file or folder', 'contracts')
