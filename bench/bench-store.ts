@@ -10,28 +10,33 @@
  */
 import { MemoryStore } from '../functions/adapters/memory.ts';
 import { itemSizeBytes } from '../functions/adapters/rules.ts';
+import { emptyMeter, type StoreMeter } from '../functions/adapters/dynamodb.ts';
 import type { Chunk } from '../functions/core/ledger.ts';
 import { chunkKey, type CatalogEntry, type ChunkRef, type DailySummary, type GateState, type HistoryEntry, type ObjectiveState, type Override, type RecordRef, type StorePort } from '../functions/ports.ts';
 
-export interface Meter {
-  itemsRead: number;
-  bytesRead: number;
-  readUnits: number;
-  itemsWritten: number;
-  bytesWritten: number;
-  writeUnits: number;
-  calls: Record<string, number>;
-}
+/** The same figures DynamoStore's own meter reports (adapters/dynamodb.ts), computed without DynamoDB. */
+export type Meter = StoreMeter;
 
-export function emptyBenchMeter(): Meter {
-  return { itemsRead: 0, bytesRead: 0, readUnits: 0, itemsWritten: 0, bytesWritten: 0, writeUnits: 0, calls: {} };
+/** What a meter counted between two readings (`before` a copy taken earlier). */
+export function diffMeter(after: Meter, before: Meter): Meter {
+  const calls: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after.calls)) if (v - (before.calls[k] ?? 0) > 0) calls[k] = v - (before.calls[k] ?? 0);
+  return {
+    itemsRead: after.itemsRead - before.itemsRead,
+    bytesRead: after.bytesRead - before.bytesRead,
+    readUnits: after.readUnits - before.readUnits,
+    itemsWritten: after.itemsWritten - before.itemsWritten,
+    bytesWritten: after.bytesWritten - before.bytesWritten,
+    writeUnits: after.writeUnits - before.writeUnits,
+    calls,
+  };
 }
 
 /** The key attributes DynamoStore adds (pk, sk, expiresAt): about this many bytes per item. */
 const KEY_BYTES = 60;
 
 export class BenchStore implements StorePort {
-  readonly meter: Meter = emptyBenchMeter();
+  readonly meter: Meter = emptyMeter();
   private readonly inner: MemoryStore;
   private readonly written = new Map<string, Chunk>();
   /** Chunk ids served from `chunkOf`, by class: what a DynamoDB table would have to hold for these runs. */

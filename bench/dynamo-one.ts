@@ -16,7 +16,7 @@ import type { Ports, StorePort } from '../functions/ports.ts';
 import { startDynalite } from '../bin/local/dynalite.ts';
 import { seedLedgers } from './evaluate-one.ts';
 import { benchModel, classOf, gateOf, NOW_MS, PREVIOUS_RUN_MS } from './fixture.ts';
-import type { Meter } from './bench-store.ts';
+import { diffMeter, type Meter } from './bench-store.ts';
 
 export const DYNAMO_PREFIX = 'DYNAMO_RESULT ';
 
@@ -71,23 +71,7 @@ export async function benchDynamo(objectives: number): Promise<DynamoBenchResult
     await store.putChunks(chunks);
     let before: StoreMeter = emptyMeter();
     const wallMs = await twoRuns(store, objectives, mem.contracts, () => (before = structuredClone(store.meter)));
-    const m = store.meter;
-    const calls: Record<string, number> = {};
-    for (const [k, v] of Object.entries(m.calls)) if (v - (before.calls[k] ?? 0) > 0) calls[k] = v - (before.calls[k] ?? 0);
-    return {
-      objectives,
-      wallMs,
-      dynalite: {
-        itemsRead: m.itemsRead - before.itemsRead,
-        bytesRead: m.bytesRead - before.bytesRead,
-        readUnits: m.readUnits - before.readUnits,
-        itemsWritten: m.itemsWritten - before.itemsWritten,
-        bytesWritten: m.bytesWritten - before.bytesWritten,
-        writeUnits: m.writeUnits - before.writeUnits,
-        calls,
-      },
-      meter,
-    };
+    return { objectives, wallMs, dynalite: diffMeter(store.meter, before), meter };
   } finally {
     await db.stop();
   }

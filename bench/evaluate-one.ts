@@ -22,7 +22,7 @@ import type { Contract } from '../functions/core/contract.ts';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ObjectiveState, Ports } from '../functions/ports.ts';
 import { RESULT_PREFIX, type EvaluateBenchResult } from './protocol.ts';
-import { BenchStore, type Meter } from './bench-store.ts';
+import { BenchStore, diffMeter } from './bench-store.ts';
 import { benchCloudWatch, benchContracts, benchModel, classOf, gateOf, MIN_MS, NOW_MS, PREVIOUS_RUN_MS, realTimeFrom, SIMULATED_LATENCY_MS } from './fixture.ts';
 
 /** How often the heap is sampled during the measured run (ms); the peak is a sample, not an exact maximum. */
@@ -246,20 +246,6 @@ export async function benchEvaluate(objectives: number): Promise<EvaluateBenchRe
     telemetry: { customMetrics: recording.identities.size, data: recording.data, emfDocuments: recording.documents },
     portCalls: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b, 'en'))),
     previousRun: { tierChanges: seed.tierChanges, notificationsSent: seed.notificationsSent, wallMs: seedWallMs },
-  };
-}
-
-function diffMeter(after: Meter, before: Meter): Meter {
-  const calls: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after.calls)) if (v - (before.calls[k] ?? 0) > 0) calls[k] = v - (before.calls[k] ?? 0);
-  return {
-    itemsRead: after.itemsRead - before.itemsRead,
-    bytesRead: after.bytesRead - before.bytesRead,
-    readUnits: after.readUnits - before.readUnits,
-    itemsWritten: after.itemsWritten - before.itemsWritten,
-    bytesWritten: after.bytesWritten - before.bytesWritten,
-    writeUnits: after.writeUnits - before.writeUnits,
-    calls,
   };
 }
 

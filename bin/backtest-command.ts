@@ -50,6 +50,13 @@ export function parseInstantArg(text: string, nowMs: number, what: string): numb
 }
 
 /** `99.5,99.9,99.95` -> ascending unique targets (percent). */
+/** `--cadence`: whole minutes (5m, 1h), the time between replayed evaluations (ms). */
+export function parseCadence(text: string): number {
+  const ms = tryParseDuration(text);
+  if (ms === undefined || ms % MINUTE_MS !== 0) throw new UsageError(`--cadence must be whole minutes such as 5m or 1h, got "${text}"`);
+  return ms;
+}
+
 export function parseTargets(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
   if (parts.length === 0) throw new UsageError(`--targets must list targets in percent, e.g. 99.5,99.9,99.95, got "${text}"`);
@@ -276,8 +283,7 @@ export function addBacktestCommand(program: Command, io: CliIo & HistoryIo): voi
     .option('--cadence <duration>', 'time between evaluations, as the deployed schedule', '5m')
     .option('--json', 'print every figure and the full timeline as JSON')
     .action(async (file: string, o: BacktestOpts) => {
-      const cadenceMs = tryParseDuration(o.cadence);
-      if (cadenceMs === undefined || cadenceMs % MINUTE_MS !== 0) throw new UsageError(`--cadence must be whole minutes such as 5m or 1h, got "${o.cadence}"`);
+      const cadenceMs = parseCadence(o.cadence);
       const chosen = loadObjective(io, file, o.objective);
       const targets = o.targets !== undefined ? parseTargets(o.targets) : neighbourTargets(chosen.objective.target);
       try {

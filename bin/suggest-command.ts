@@ -11,12 +11,12 @@
 import type { Command } from 'commander';
 import { backtest, type BacktestResult } from '../functions/core/backtest.ts';
 import { HOURLY_RETENTION_MS, suggestTarget, targetsToCost, type Suggestion, type TargetFit } from '../functions/core/suggest.ts';
-import { HOUR_MS, MINUTE_MS, tryParseDuration } from '../functions/core/duration.ts';
+import { HOUR_MS, MINUTE_MS } from '../functions/core/duration.ts';
 import { alignDown } from '../functions/core/resolution.ts';
 import { DEFAULT_DATA_LAG_MS } from '../functions/core/assess.ts';
 import { formatIssue, type ContractIssue } from '../functions/contracts/loader.ts';
-import { CliExit, EXIT_FAILED, UsageError, type CliIo } from './cli.ts';
-import { isRefusal, loadHistory, loadObjective, type ChosenObjective, type HistoryIo } from './backtest-command.ts';
+import { CliExit, EXIT_FAILED, type CliIo } from './cli.ts';
+import { isRefusal, loadHistory, loadObjective, parseCadence, type ChosenObjective, type HistoryIo } from './backtest-command.ts';
 import { SuggestError } from '../functions/core/suggest.ts';
 
 function utc(ms: number): string {
@@ -159,8 +159,7 @@ export function addSuggestCommand(program: Command, io: CliIo & HistoryIo): void
     .option('--cadence <duration>', 'how often the cost backtest evaluates', '1h')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, o: SuggestOpts) => {
-      const cadenceMs = tryParseDuration(o.cadence);
-      if (cadenceMs === undefined || cadenceMs % MINUTE_MS !== 0) throw new UsageError(`--cadence must be whole minutes such as 5m or 1h, got "${o.cadence}"`);
+      const cadenceMs = parseCadence(o.cadence);
       const chosen = loadObjective(io, file, o.objective);
       try {
         const nowMs = io.nowMs();

@@ -137,15 +137,7 @@ export interface GateReport {
   frozenQuarterMs: number;
 }
 
-export interface OverrideReport {
-  id: string;
-  scope: string;
-  by: string;
-  reason: string;
-  createdAt: number;
-  until: number;
-  revokedAt?: number;
-  source: Override['source'];
+export interface OverrideReport extends Pick<Override, 'id' | 'scope' | 'by' | 'reason' | 'createdAt' | 'until' | 'revokedAt' | 'source'> {
   /** Milliseconds it was in force within the quarter (up to asOf). */
   inQuarterMs: number;
 }

@@ -82,6 +82,24 @@ function roles(contracts: Contract[]): Map<string, Role> {
   return map;
 }
 
+/**
+ * What the incidents do to the period [t, t + periodMs): error and slow shares (ratios 0..1, weighted by the
+ * share of the period each incident covers, so incidents need not align with periods), and whether a canary is down.
+ */
+function incidentLoad(incidents: readonly Incident[], t: number, periodMs: number): { errors: number; slow: number; down: boolean } {
+  let errors = 0;
+  let slow = 0;
+  let down = false;
+  for (const i of incidents) {
+    const overlap = Math.max(0, Math.min(t + periodMs, i.toMs) - Math.max(t, i.fromMs)) / periodMs;
+    if (overlap <= 0) continue;
+    errors += overlap * (i.errorRatio ?? 0);
+    slow += overlap * (i.slowRatio ?? 0);
+    if (i.canaryDown) down = true;
+  }
+  return { errors: Math.min(1, errors), slow: Math.min(1, slow), down };
+}
+
 /** Datapoints for one query under the model, one per period. */
 export function syntheticSeries(contracts: Contract[], model: TrafficModel): (q: MetricQuery) => Datapoint[] {
   const map = roles(contracts);
@@ -96,19 +114,7 @@ export function syntheticSeries(contracts: Contract[], model: TrafficModel): (q:
     const points: Datapoint[] = [];
     for (let t = q.startMs; t < q.endMs; t += periodMs) {
       const requests = rpm * (periodMs / 60_000);
-      // Share of the period each incident covers, so incidents need not align with periods.
-      let errors = 0;
-      let slow = 0;
-      let down = false;
-      for (const i of incidents) {
-        const overlap = Math.max(0, Math.min(t + periodMs, i.toMs) - Math.max(t, i.fromMs)) / periodMs;
-        if (overlap <= 0) continue;
-        errors += overlap * (i.errorRatio ?? 0);
-        slow += overlap * (i.slowRatio ?? 0);
-        if (i.canaryDown) down = true;
-      }
-      errors = Math.min(1, errors);
-      slow = Math.min(1, slow);
+      const { errors, slow, down } = incidentLoad(incidents, t, periodMs);
       let value: number;
       if (role.kind === 'fast') {
         // Requests at or under the threshold, the threshold read in the metric's unit.
@@ -149,18 +155,7 @@ export function syntheticMinutes(
   return (metric, t) => {
     const role = byMetric.get(seriesKey(metric.namespace, metric.metricName, metric.dimensions, '').slice(0, -1));
     if (!role) return undefined;
-    let errors = 0;
-    let slow = 0;
-    let down = false;
-    for (const i of incidentsOf.get(role.contract) ?? []) {
-      const overlap = Math.max(0, Math.min(t + 60_000, i.toMs) - Math.max(t, i.fromMs)) / 60_000;
-      if (overlap <= 0) continue;
-      errors += overlap * (i.errorRatio ?? 0);
-      slow += overlap * (i.slowRatio ?? 0);
-      if (i.canaryDown) down = true;
-    }
-    errors = Math.min(1, errors);
-    slow = Math.min(1, slow);
+    const { errors, slow, down } = incidentLoad(incidentsOf.get(role.contract) ?? [], t, 60_000);
     if (role.kind === 'fast') {
       const unit = model.publishedUnits?.[metric.metricName] ?? role.latencyUnit;
       const inUnit = (ms: number) => (unit === 'milliseconds' ? ms : ms / 1000);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../bin/slo.ts';
 import type { HistoryIo } from '../../bin/backtest-command.ts';
+import { contractYamlHead } from '../support/contracts.ts';
 
 const FROM = Date.parse('2026-11-02T00:00:00Z');
 const TO = Date.parse('2026-11-04T00:00:00Z');
@@ -24,17 +25,7 @@ function file(name: string, text: string): string {
   return p;
 }
 
-const CONTRACT = `apiVersion: slo-contracts/v1
-kind: SloContract
-metadata: { name: checkout, journey: User can complete a purchase, owner: team-payments }
-spec:
-  signedOff:
-    - { role: engineering, by: Ana Ortiz, on: 2026-11-02 }
-    - { role: product, by: Sam Lee, on: 2026-11-03 }
-    - { role: business, by: Kim Park, on: 2026-11-05 }
-  reviewBy: 2027-02-01
-  window: { rolling: 1d }
-  objectives:
+const CONTRACT = `${contractYamlHead({ name: 'checkout', journey: 'User can complete a purchase', owner: 'team-payments' })}  objectives:
     - name: availability
       target: 99.5
       sli:

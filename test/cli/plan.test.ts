@@ -15,6 +15,7 @@ import { MemoryMetrics, MemoryStore } from '../../functions/adapters/memory.ts';
 import type { CatalogAnswer, MetricRef } from '../../functions/adapters/cloudwatch-catalog.ts';
 import type { StorePort } from '../../functions/ports.ts';
 import { Traffic } from '../support/traffic.ts';
+import { contractYamlHead } from '../support/contracts.ts';
 
 const NOW = Date.parse('2026-11-26T12:00:30Z');
 const MIN = 60_000;
@@ -23,17 +24,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'slo-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function contractYaml(name: string, sli: string, gates = '[{ pipeline: shop-web, stage: Production, critical: false }]'): string {
-  return `apiVersion: slo-contracts/v1
-kind: SloContract
-metadata: { name: ${name}, journey: User can do things, owner: team-shop }
-spec:
-  signedOff:
-    - { role: engineering, by: Ana Ortiz, on: 2026-11-02 }
-    - { role: product, by: Sam Lee, on: 2026-11-03 }
-    - { role: business, by: Kim Park, on: 2026-11-05 }
-  reviewBy: 2027-02-01
-  window: { rolling: 1d }
-  objectives:
+  return `${contractYamlHead({ name })}  objectives:
     - name: availability
       target: 99
       sli:

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../bin/slo.ts';
+import { contractYamlHead } from '../support/contracts.ts';
 
 const FROM = Date.parse('2026-10-01T00:00:00Z');
 const BAD_DAY = Date.parse('2026-10-11T00:00:00Z');
@@ -22,17 +23,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const contractFile = path.join(dir, 'checkout.yaml');
 writeFileSync(
   contractFile,
-  `apiVersion: slo-contracts/v1
-kind: SloContract
-metadata: { name: checkout, journey: User can complete a purchase, owner: team-payments }
-spec:
-  signedOff:
-    - { role: engineering, by: Ana Ortiz, on: 2026-11-02 }
-    - { role: product, by: Sam Lee, on: 2026-11-03 }
-    - { role: business, by: Kim Park, on: 2026-11-05 }
-  reviewBy: 2027-02-01
-  window: { rolling: 1d }
-  objectives:
+  `${contractYamlHead({ name: 'checkout', journey: 'User can complete a purchase', owner: 'team-payments' })}  objectives:
     - name: availability
       target: 99.95
       sli:

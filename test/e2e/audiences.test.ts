@@ -8,7 +8,7 @@
  * leadership and team-web, frozen tells chat, an existing topic). Both read the same scripted traffic, so both
  * fall to warning, then to frozen.
  */
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSnsNotifier } from '../../functions/adapters/sns.ts';
@@ -18,7 +18,7 @@ import { sendWeeklyReport } from '../../functions/usecases/report.ts';
 import type { AudienceDefinitions } from '../../lib/notify/audience-subscriptions.ts';
 import { Scratch, logicalId, synthStack } from '../cdk/fixtures.ts';
 import { checkout, HOUR, MIN, T0 } from '../support/contracts.ts';
-import { motoAvailable, startMoto, type Moto } from '../support/moto.ts';
+import { motoAvailable, startMoto, drainEnvelopes, type Moto, type SnsEnvelope } from '../support/moto.ts';
 import { world } from '../support/world.ts';
 
 const available = motoAvailable();
@@ -44,11 +44,6 @@ const WEB: Contract = ContractSchema.parse({
   },
 });
 
-interface SnsEnvelope {
-  Subject?: string;
-  Message: string;
-  MessageAttributes?: Record<string, { Type: string; Value: string }>;
-}
 interface TemplateSub {
   Protocol: string;
   Endpoint: unknown;
@@ -63,16 +58,7 @@ describe.skipIf(!available.ok)('audience routing on moto, with the filter polici
   /** Queue URL per subscriber: `alert:email:cto@example.com`, `report:https:/chat/leadership-webhook`, `chat`. */
   const queues = new Map<string, string>();
 
-  async function drain(url: string): Promise<SnsEnvelope[]> {
-    const out: SnsEnvelope[] = [];
-    for (;;) {
-      const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
-      const messages = res.Messages ?? [];
-      if (messages.length === 0) return out;
-      for (const m of messages) out.push(JSON.parse(m.Body ?? '{}') as SnsEnvelope);
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-    }
-  }
+  const drain = (url: string) => drainEnvelopes(sqs, url);
 
   /** What one subscriber received: `event tier contract` per message, in order. */
   const received: Record<string, string[]> = {};

@@ -14,14 +14,14 @@ import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-s
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoStore, stateTableInput } from '../../functions/adapters/dynamodb.ts';
 import { DEFAULT_DATA_LAG_MS } from '../../functions/core/assess.ts';
 import type { EvaluatorContext } from '../../functions/handlers/evaluate.ts';
 import { checkout, MIN } from '../support/contracts.ts';
-import { motoAvailable, startMoto, type Moto } from '../support/moto.ts';
+import { motoAvailable, startMoto, receiveEnvelopes, type Moto, type SnsEnvelope } from '../support/moto.ts';
 import { PEER_HOME_ACCOUNT, startCodePipelinePeer, type CodePipelinePeer } from '../support/codepipeline-peer.ts';
 
 const available = motoAvailable();
@@ -57,12 +57,6 @@ const CHECKOUT = checkout(
   'checkout',
 );
 
-interface SnsEnvelope {
-  Subject?: string;
-  Message: string;
-  MessageAttributes?: Record<string, { Type: string; Value: string }>;
-}
-
 describe.skipIf(!available.ok)('end to end, gates: a hanging CodePipeline never holds back the page; gates in another account through STS', () => {
   let moto: Moto | undefined;
   let peer: CodePipelinePeer;
@@ -86,17 +80,7 @@ describe.skipIf(!available.ok)('end to end, gates: a hanging CodePipeline never 
     }
   }
 
-  async function receive(count: number, timeoutMs: number): Promise<SnsEnvelope[]> {
-    const out: SnsEnvelope[] = [];
-    const deadline = performance.now() + timeoutMs;
-    while (out.length < count && performance.now() < deadline) {
-      const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      const messages = res.Messages ?? [];
-      for (const m of messages) out.push(JSON.parse(m.Body ?? '{}') as SnsEnvelope);
-      if (messages.length) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-    }
-    return out;
-  }
+  const receive = (count: number, timeoutMs: number) => receiveEnvelopes(sqs, queueUrl, count, timeoutMs);
   const body = (e: SnsEnvelope) => JSON.parse(e.Message) as Record<string, unknown>;
 
   beforeAll(async () => {

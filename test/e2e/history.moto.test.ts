@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore, stateTableInput } from '../../functions/adapters/dynamodb.ts';
 import { main, type CliIo } from '../../bin/slo.ts';
 import { motoAvailable, startMoto, type Moto } from '../support/moto.ts';
+import { contractYamlHead } from '../support/contracts.ts';
 
 const available = motoAvailable();
 if (!available.ok) console.warn(`${available.why}: history end-to-end suite skipped`);
@@ -29,17 +30,7 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 function contractYaml(name: string, service: string, gates: string): string {
-  return `apiVersion: slo-contracts/v1
-kind: SloContract
-metadata: { name: ${name}, journey: User can do things, owner: team-shop }
-spec:
-  signedOff:
-    - { role: engineering, by: Ana Ortiz, on: 2026-11-02 }
-    - { role: product, by: Sam Lee, on: 2026-11-03 }
-    - { role: business, by: Kim Park, on: 2026-11-05 }
-  reviewBy: 2030-01-01
-  window: { rolling: 1d }
-  objectives:
+  return `${contractYamlHead({ name, reviewBy: '2030-01-01' })}  objectives:
     - name: availability
       target: 99
       sli:

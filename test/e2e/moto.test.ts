@@ -24,13 +24,13 @@ import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-s
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoStore, stateTableInput } from '../../functions/adapters/dynamodb.ts';
 import { DEFAULT_DATA_LAG_MS } from '../../functions/core/assess.ts';
 import type { Contract } from '../../functions/core/contract.ts';
 import { checkout, HOUR, MIN } from '../support/contracts.ts';
-import { motoAvailable, startMoto, type Moto } from '../support/moto.ts';
+import { motoAvailable, startMoto, receiveEnvelopes, type Moto, type SnsEnvelope } from '../support/moto.ts';
 import { startCodePipelinePeer, type CodePipelinePeer } from '../support/codepipeline-peer.ts';
 
 const available = motoAvailable();
@@ -72,16 +72,6 @@ const SEARCH: Contract = checkout(
   },
   'search',
 );
-
-/** The SNS envelope an SQS subscriber receives when RawMessageDelivery is false. */
-interface SnsEnvelope {
-  Type: string;
-  MessageId: string;
-  TopicArn: string;
-  Subject?: string;
-  Message: string;
-  MessageAttributes?: Record<string, { Type: string; Value: string }>;
-}
 
 describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes, announces once, and is recorded', () => {
   let moto: Moto | undefined;
@@ -128,19 +118,7 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
   }
 
   /** Receives until `count` messages arrived or `timeoutMs` passed; deletes what it received. */
-  async function receive(count: number, timeoutMs: number, url = queueUrl): Promise<SnsEnvelope[]> {
-    const out: SnsEnvelope[] = [];
-    const deadline = performance.now() + timeoutMs;
-    while (out.length < count && performance.now() < deadline) {
-      const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
-      const messages = res.Messages ?? [];
-      for (const m of messages) out.push(JSON.parse(m.Body ?? '{}') as SnsEnvelope);
-      if (messages.length > 0) {
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-      }
-    }
-    return out;
-  }
+  const receive = (count: number, timeoutMs: number, url = queueUrl) => receiveEnvelopes(sqs, url, count, timeoutMs);
 
   beforeAll(async () => {
     moto = await startMoto();

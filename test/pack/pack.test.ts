@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contractYamlHead } from '../support/contracts.ts';
 
 const run = promisify(execFile);
 const REPO = path.resolve(import.meta.dirname, '..', '..');
@@ -43,17 +44,7 @@ async function sh(file: string, args: string[], cwd: string): Promise<{ code: nu
   }
 }
 
-const CONTRACT = (name: string, target: string, gates: string) => `apiVersion: slo-contracts/v1
-kind: SloContract
-metadata: { name: ${name}, journey: Shopper can browse the ${name}, owner: team-${name} }
-spec:
-  signedOff:
-    - { role: engineering, by: Ana Ortiz, on: 2026-11-02 }
-    - { role: product, by: Sam Lee, on: 2026-11-03 }
-    - { role: business, by: Kim Park, on: 2026-11-05 }
-  reviewBy: 2027-02-01
-  window: { rolling: 30d }
-  objectives:
+const CONTRACT = (name: string, target: string, gates: string) => `${contractYamlHead({ name, journey: `Shopper can browse the ${name}`, owner: `team-${name}`, window: '{ rolling: 30d }' })}  objectives:
     - name: availability
       target: ${target}
       sli:

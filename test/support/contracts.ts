@@ -50,3 +50,20 @@ export function checkoutInput(spec: Partial<Spec> = {}, name = 'checkout'): Cont
 export function checkout(spec: Partial<Spec> = {}, name = 'checkout'): Contract {
   return ContractSchema.parse(checkoutInput(spec, name));
 }
+
+/**
+ * A contract's YAML through `spec.window` (metadata, the three sign-offs, the review date, the window), ending
+ * in a newline: CLI and end-to-end tests append their objectives, policy and gates as text.
+ */
+export function contractYamlHead(o: { name: string; journey?: string; owner?: string; reviewBy?: string; window?: string }): string {
+  const signed = SIGN_OFFS.map((s) => `    - { role: ${s.role}, by: ${s.by}, on: ${s.on} }`).join('\n');
+  return `apiVersion: slo-contracts/v1
+kind: SloContract
+metadata: { name: ${o.name}, journey: ${o.journey ?? 'User can do things'}, owner: ${o.owner ?? 'team-shop'} }
+spec:
+  signedOff:
+${signed}
+  reviewBy: ${o.reviewBy ?? '2027-02-01'}
+  window: ${o.window ?? '{ rolling: 1d }'}
+`;
+}

@@ -4,15 +4,9 @@
  */
 import type { HistoryBucket } from '../../functions/core/backtest.ts';
 import type { Datapoint, MetricQuery } from '../../functions/ports.ts';
+import { hash } from './truth.ts';
 
 const MIN = 60_000;
-
-function hash(n: number, seed: number): number {
-  let h = (n ^ seed) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 export interface Incident {
   fromMs: number;

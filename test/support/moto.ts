@@ -12,6 +12,45 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+
+/** The SNS envelope an SQS subscriber receives when RawMessageDelivery is false (the fields the tests read). */
+export interface SnsEnvelope {
+  Type: string;
+  MessageId: string;
+  TopicArn: string;
+  Subject?: string;
+  Message: string;
+  MessageAttributes?: Record<string, { Type: string; Value: string }>;
+}
+
+/** Receives (and deletes) one batch of up to 10 SNS envelopes from an SQS queue, waiting up to `waitSeconds`. */
+async function takeBatch(sqs: SQSClient, url: string, waitSeconds: number): Promise<SnsEnvelope[]> {
+  const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds, MessageAttributeNames: ['All'] }));
+  const messages = res.Messages ?? [];
+  if (messages.length > 0) {
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  }
+  return messages.map((m) => JSON.parse(m.Body ?? '{}') as SnsEnvelope);
+}
+
+/** The envelopes an SNS-subscribed queue received: until `count` arrived or `timeoutMs` passed. */
+export async function receiveEnvelopes(sqs: SQSClient, url: string, count: number, timeoutMs: number): Promise<SnsEnvelope[]> {
+  const out: SnsEnvelope[] = [];
+  const deadline = performance.now() + timeoutMs;
+  while (out.length < count && performance.now() < deadline) out.push(...(await takeBatch(sqs, url, 1)));
+  return out;
+}
+
+/** Everything already in the queue, without waiting (moto delivers SNS to SQS synchronously). */
+export async function drainEnvelopes(sqs: SQSClient, url: string): Promise<SnsEnvelope[]> {
+  const out: SnsEnvelope[] = [];
+  for (;;) {
+    const batch = await takeBatch(sqs, url, 0);
+    if (batch.length === 0) return out;
+    out.push(...batch);
+  }
+}
 
 export interface Moto {
   /** http://127.0.0.1:<port> */

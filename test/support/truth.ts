@@ -8,7 +8,8 @@ import type { Datapoint, MetricQuery } from '../../functions/ports.ts';
 
 const MIN = 60_000;
 
-function hash(n: number, seed: number): number {
+/** A 32-bit integer mix of `n` and `seed`: deterministic pseudo-random traffic for the test series. */
+export function hash(n: number, seed: number): number {
   let h = (n ^ seed) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 0;
