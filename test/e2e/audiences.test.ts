@@ -18,14 +18,14 @@ import { sendWeeklyReport } from '../../functions/usecases/report.ts';
 import type { AudienceDefinitions } from '../../lib/notify/audience-subscriptions.ts';
 import { Scratch, logicalId, synthStack } from '../cdk/fixtures.ts';
 import { checkout, HOUR, MIN, T0 } from '../support/contracts.ts';
-import { motoAvailable, startMoto, drainEnvelopes, type Moto, type SnsEnvelope } from '../support/moto.ts';
+import { MOTO_CREDENTIALS, MOTO_REGION, motoAvailable, startMoto, drainEnvelopes, type Moto, type SnsEnvelope } from '../support/moto.ts';
 import { world } from '../support/world.ts';
 
 const available = motoAvailable();
 if (!available.ok) console.warn(`${available.why}: audience routing suite skipped`);
 
-const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+const REGION = MOTO_REGION;
+const CREDENTIALS = MOTO_CREDENTIALS;
 
 const CHECKOUT = checkout({ reviewBy: '2026-11-02' }); // due on T0's day: the reminder tells leadership
 const base = checkout({ notify: { email: ['web@example.com'] } }, 'web');

@@ -21,14 +21,14 @@ import { DynamoStore, stateTableInput } from '../../functions/adapters/dynamodb.
 import { DEFAULT_DATA_LAG_MS } from '../../functions/core/assess.ts';
 import type { EvaluatorContext } from '../../functions/handlers/evaluate.ts';
 import { checkout, MIN } from '../support/contracts.ts';
-import { motoAvailable, startMoto, receiveEnvelopes, type Moto, type SnsEnvelope } from '../support/moto.ts';
+import { MOTO_CREDENTIALS, MOTO_REGION, motoAvailable, receiveEnvelopes, startMoto, useEvaluatorEnvironment, type Moto, type SnsEnvelope } from '../support/moto.ts';
 import { PEER_HOME_ACCOUNT, startCodePipelinePeer, type CodePipelinePeer } from '../support/codepipeline-peer.ts';
 
 const available = motoAvailable();
 if (!available.ok) console.warn(`${available.why}: end-to-end gate suite skipped`);
 
-const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+const REGION = MOTO_REGION;
+const CREDENTIALS = MOTO_CREDENTIALS;
 const TABLE = 'slo-contracts-e2e-gates';
 const NAMESPACE = 'E2E/Gates';
 const REMOTE = '111111111111';
@@ -63,7 +63,7 @@ describe.skipIf(!available.ok)('end to end, gates: a hanging CodePipeline never 
   let sqs: SQSClient;
   let queueUrl: string;
   let store: DynamoStore;
-  const savedEnv = { ...process.env };
+  let restoreEnv = () => {};
   let handler: (event?: unknown, context?: EvaluatorContext) => Promise<{ notificationsSent: number; errors: number; gates: { id: string; action: string; status: string }[] }>;
   let T1: number;
   /** moto's account for an access key (assumed-role keys belong to the role's account). */
@@ -124,29 +124,13 @@ describe.skipIf(!available.ok)('end to end, gates: a hanging CodePipeline never 
     peer.addPipeline('shop-web', ['Source', 'Production']);
     peer.addPipeline('shop-web', ['Source', 'Production'], { account: REMOTE });
 
-    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_ENDPOINT_URL_CODEPIPELINE: peer.endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      TABLE_NAME: TABLE,
-      ALERT_TOPIC_ARN: topicArn,
-      OVERRIDE_HONOUR_MINUTES: '240',
-      SLO_CONTRACTS_JSON: JSON.stringify([CHECKOUT]),
-      POWERTOOLS_SERVICE_NAME: 'slo-contracts-e2e-gates',
-      POWERTOOLS_METRICS_NAMESPACE: 'SloContractsE2E',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    });
+    restoreEnv = useEvaluatorEnvironment({ endpoint, codePipelineEndpoint: peer.endpoint, tableName: TABLE, topicArn, contracts: [CHECKOUT], service: 'slo-contracts-e2e-gates', logLevel: 'ERROR' });
     vi.resetModules();
     ({ handler } = (await import('../../functions/handlers/evaluate.ts')) as unknown as { handler: typeof handler });
   }, 60_000);
 
   afterAll(async () => {
-    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-    Object.assign(process.env, savedEnv);
+    restoreEnv();
     await peer?.stop();
     await moto?.stop();
   });

@@ -17,14 +17,14 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore, stateTableInput } from '../../functions/adapters/dynamodb.ts';
 import { main, type CliIo } from '../../bin/slo.ts';
-import { motoAvailable, startMoto, type Moto } from '../support/moto.ts';
+import { MOTO_CREDENTIALS, MOTO_REGION, motoAvailable, startMoto, type Moto } from '../support/moto.ts';
 import { contractYamlHead } from '../support/contracts.ts';
 
 const available = motoAvailable();
 if (!available.ok) console.warn(`${available.why}: history end-to-end suite skipped`);
 
-const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+const REGION = MOTO_REGION;
+const CREDENTIALS = MOTO_CREDENTIALS;
 const TABLE = 'slo-contracts-plan-e2e';
 const MIN = 60_000;
 const HOUR = 60 * MIN;

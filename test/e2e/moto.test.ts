@@ -30,14 +30,14 @@ import { DynamoStore, stateTableInput } from '../../functions/adapters/dynamodb.
 import { DEFAULT_DATA_LAG_MS } from '../../functions/core/assess.ts';
 import type { Contract } from '../../functions/core/contract.ts';
 import { checkout, HOUR, MIN } from '../support/contracts.ts';
-import { motoAvailable, startMoto, receiveEnvelopes, type Moto, type SnsEnvelope } from '../support/moto.ts';
+import { MOTO_CREDENTIALS, MOTO_REGION, motoAvailable, receiveEnvelopes, startMoto, useEvaluatorEnvironment, type Moto, type SnsEnvelope } from '../support/moto.ts';
 import { startCodePipelinePeer, type CodePipelinePeer } from '../support/codepipeline-peer.ts';
 
 const available = motoAvailable();
 if (!available.ok) console.warn(`${available.why}: end-to-end suite skipped`);
 
-const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+const REGION = MOTO_REGION;
+const CREDENTIALS = MOTO_CREDENTIALS;
 const TABLE = 'slo-contracts-e2e';
 const NAMESPACE = 'E2E/Shop';
 /**
@@ -79,7 +79,7 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
   let queueUrl: string;
   let topicArn: string;
   let store: DynamoStore;
-  const savedEnv = { ...process.env };
+  let restoreEnv = () => {};
   let peer: CodePipelinePeer;
   /** What the peer received: operations answered (not failed), with their inputs. */
   const peerReceived = (op: string) => peer.calls.filter((c) => c.op === op && c.status === 200).map((c) => c.input);
@@ -188,30 +188,14 @@ describe.skipIf(!available.ok)('end to end against moto: a spent budget freezes,
     for (const name of ['shop-web', 'shop-payments', 'shop-search']) peer.addPipeline(name, ['Source', 'Production']);
 
     // The Lambda's environment, as the construct sets it, plus the emulator endpoint for every client.
-    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_ENDPOINT_URL_CODEPIPELINE: peer.endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      TABLE_NAME: TABLE,
-      ALERT_TOPIC_ARN: topicArn,
-      OVERRIDE_HONOUR_MINUTES: '240',
-      SLO_CONTRACTS_JSON: JSON.stringify([SEARCH, CHECKOUT]),
-      POWERTOOLS_SERVICE_NAME: 'slo-contracts-e2e',
-      POWERTOOLS_METRICS_NAMESPACE: 'SloContractsE2E',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-    });
+    restoreEnv = useEvaluatorEnvironment({ endpoint, codePipelineEndpoint: peer.endpoint, tableName: TABLE, topicArn, contracts: [SEARCH, CHECKOUT], service: 'slo-contracts-e2e', logLevel: 'WARN' });
     vi.resetModules();
     ({ handler } = await import('../../functions/handlers/evaluate.ts'));
   }, 60_000);
 
   afterAll(async () => {
     await peer?.stop();
-    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-    Object.assign(process.env, savedEnv);
+    restoreEnv();
     await moto?.stop();
   });
 

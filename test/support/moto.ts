@@ -52,6 +52,39 @@ export async function drainEnvelopes(sqs: SQSClient, url: string): Promise<SnsEn
   }
 }
 
+/** The region and (dummy) credentials every moto suite signs with. */
+export const MOTO_REGION = 'us-east-1';
+export const MOTO_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/**
+ * Gives this process the evaluator Lambda's environment, as the construct sets it, with every client pointed
+ * at moto and CodePipeline at the peer (any other AWS_* variable removed). Returns the function that puts the
+ * environment back as it was (call it in afterAll).
+ */
+export function useEvaluatorEnvironment(o: { endpoint: string; codePipelineEndpoint: string; tableName: string; topicArn: string; contracts: unknown[]; service: string; logLevel: string }): () => void {
+  const saved = { ...process.env };
+  for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: o.endpoint,
+    AWS_ENDPOINT_URL_CODEPIPELINE: o.codePipelineEndpoint,
+    AWS_REGION: MOTO_REGION,
+    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    TABLE_NAME: o.tableName,
+    ALERT_TOPIC_ARN: o.topicArn,
+    OVERRIDE_HONOUR_MINUTES: '240',
+    SLO_CONTRACTS_JSON: JSON.stringify(o.contracts),
+    POWERTOOLS_SERVICE_NAME: o.service,
+    POWERTOOLS_METRICS_NAMESPACE: 'SloContractsE2E',
+    POWERTOOLS_LOG_LEVEL: o.logLevel,
+  });
+  return () => {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  };
+}
+
 export interface Moto {
   /** http://127.0.0.1:<port> */
   endpoint: string;
