@@ -6,6 +6,14 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { TelemetryPort } from '../ports.ts';
 import { PUBLISHED_BURN_LOOKBACKS } from '../core/burn.ts';
 
+/** The counts of one run (or shard) that become run metrics. */
+export interface RunCounts {
+  errors: number;
+  tierChanges: number;
+  notificationsPending: number;
+  metricsUsage?: { datapoints: Record<string, number>; throttles: number };
+}
+
 export class PowertoolsTelemetry implements TelemetryPort {
   constructor(private readonly metrics: Metrics) {}
 
@@ -34,16 +42,30 @@ export class PowertoolsTelemetry implements TelemetryPort {
    * One run finished: the heartbeat the "evaluator silent" alarm watches, and the run's counts (a clean run
    * reports 0 errors rather than nothing).
    */
-  runCompleted(summary: { errors: number; tierChanges: number; notificationsPending: number; metricsUsage?: { datapoints: Record<string, number>; throttles: number } }): void {
+  runCompleted(summary: RunCounts): void {
     this.metrics.addMetric('Heartbeat', MetricUnit.Count, 1);
+    this.publishCounts(summary);
+    this.metrics.addMetric('NotificationsPending', MetricUnit.Count, summary.notificationsPending);
+    this.metrics.publishStoredMetrics();
+  }
+
+  /**
+   * One shard of a fanned-out run finished: its evaluation errors, tier changes and GetMetricData use, summed
+   * with the other shards' by the alarms. No heartbeat (the gates phase that completes the run gives it) and no
+   * pending notifications (shards send nothing).
+   */
+  shardCompleted(summary: Omit<RunCounts, 'notificationsPending'>): void {
+    this.publishCounts(summary);
+    this.metrics.publishStoredMetrics();
+  }
+
+  private publishCounts(summary: Omit<RunCounts, 'notificationsPending'>): void {
     this.metrics.addMetric('EvaluationErrors', MetricUnit.Count, summary.errors);
     this.metrics.addMetric('TierChanges', MetricUnit.Count, summary.tierChanges);
-    this.metrics.addMetric('NotificationsPending', MetricUnit.Count, summary.notificationsPending);
     // The share of the account's GetMetricData quota this run took (all tiers), and how often it was throttled.
     if (summary.metricsUsage) {
       this.metrics.addMetric('GetMetricDataDatapoints', MetricUnit.Count, Object.values(summary.metricsUsage.datapoints).reduce((a, b) => a + b, 0));
       this.metrics.addMetric('GetMetricDataThrottles', MetricUnit.Count, summary.metricsUsage.throttles);
     }
-    this.metrics.publishStoredMetrics();
   }
 }

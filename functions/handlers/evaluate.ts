@@ -34,9 +34,10 @@ export const handler = async (event?: unknown, context?: EvaluatorContext): Prom
     ...(context?.awsRequestId ? { runId: context.awsRequestId } : {}),
     ...(process.env.AWS_REGION ? { homeRegion: process.env.AWS_REGION } : {}),
   });
-  // The heartbeat and run counts come from the run that completes it: the whole run, or the gates phase after
-  // the shards (each shard's budget metrics are published as it goes).
-  if (run.phase !== 'objectives') telemetry.runCompleted(summary);
+  // The heartbeat comes from the run that completes it: the whole run, or the gates phase after the shards;
+  // each shard publishes its own errors and GetMetricData use (the alarms sum them).
+  if (run.phase === 'objectives') telemetry.shardCompleted(summary);
+  else telemetry.runCompleted(summary);
   // Only what changed or failed: a line per objective would outgrow a log event (256 KB) at scale.
   const notable = summary.objectives.filter((o) => o.status !== 'ok' || o.tier !== o.previousTier);
   logger.info('evaluation complete', { ...summary, objectives: summary.objectives.length, notable: notable.slice(0, 100) });

@@ -40,6 +40,18 @@ describe('PowertoolsTelemetry', () => {
     expect(r.flushed()).toBe(1);
   });
 
+  it('a shard of a fanned-out run publishes its errors and quota use, but no heartbeat and no pending count', () => {
+    const r = recorder();
+    new PowertoolsTelemetry(r.metrics).shardCompleted({ errors: 1, tierChanges: 4, metricsUsage: { datapoints: { recent: 900, older: 100 }, throttles: 0 } });
+    expect(r.data.map((d) => [d.name, d.value])).toEqual([
+      ['EvaluationErrors', 1],
+      ['TierChanges', 4],
+      ['GetMetricDataDatapoints', 1000],
+      ['GetMetricDataThrottles', 0],
+    ]);
+    expect(r.flushed()).toBe(1);
+  });
+
   it('publishes budget remaining per objective and burn rates only for the alert windows', () => {
     const r = recorder();
     const t = new PowertoolsTelemetry(r.metrics);
