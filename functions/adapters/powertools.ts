@@ -44,8 +44,7 @@ export class PowertoolsTelemetry implements TelemetryPort {
    */
   runCompleted(summary: RunCounts): void {
     this.metrics.addMetric('Heartbeat', MetricUnit.Count, 1);
-    this.publishCounts(summary);
-    this.metrics.addMetric('NotificationsPending', MetricUnit.Count, summary.notificationsPending);
+    this.publishCounts(summary, summary.notificationsPending);
     this.metrics.publishStoredMetrics();
   }
 
@@ -59,9 +58,10 @@ export class PowertoolsTelemetry implements TelemetryPort {
     this.metrics.publishStoredMetrics();
   }
 
-  private publishCounts(summary: Omit<RunCounts, 'notificationsPending'>): void {
+  private publishCounts(summary: Omit<RunCounts, 'notificationsPending'>, notificationsPending?: number): void {
     this.metrics.addMetric('EvaluationErrors', MetricUnit.Count, summary.errors);
     this.metrics.addMetric('TierChanges', MetricUnit.Count, summary.tierChanges);
+    if (notificationsPending !== undefined) this.metrics.addMetric('NotificationsPending', MetricUnit.Count, notificationsPending);
     // The share of the account's GetMetricData quota this run took (all tiers), and how often it was throttled.
     if (summary.metricsUsage) {
       this.metrics.addMetric('GetMetricDataDatapoints', MetricUnit.Count, Object.values(summary.metricsUsage.datapoints).reduce((a, b) => a + b, 0));
