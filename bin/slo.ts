@@ -26,6 +26,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { budgetPctOf, budgetTable, roundTo } from '../functions/core/budget.ts';
 import { WindowSchema } from '../functions/core/contract.ts';
+import { undefinedAudiences } from '../functions/core/audiences.ts';
 import { DAY_MS, MINUTE_MS, tryParseDuration } from '../functions/core/duration.ts';
 import { contractJsonSchemaText } from '../functions/contracts/json-schema.ts';
 import { formatIssue, loadContracts, ratioTargetAdvice } from '../functions/contracts/loader.ts';
@@ -123,13 +124,21 @@ function addValidateCommand(program: Command, io: CliIo): void {
     )
     .option('--json', 'print the result as JSON')
     .option('--as-of <date>', 'judge review dates as of this day (YYYY-MM-DD, UTC) instead of today')
-    .action((paths: string[], opts: { json?: boolean; asOf?: string }) => {
+    .option('--audiences <names>', 'audiences the stack defines, comma-separated (default: the "audiences" in ./cdk.json, when it has them); a tier naming another is an error')
+    .action((paths: string[], opts: { json?: boolean; asOf?: string; audiences?: string }) => {
       const nowMs = opts.asOf === undefined ? io.nowMs() : parseAsOf(opts.asOf);
       const missing = paths.filter((p) => !existsSync(p));
       if (missing.length > 0) {
         throw new UsageError(`${missing.join(', ')}: no such file or folder; pass contract files or folders of them (default contracts/)`);
       }
       const result = loadContracts(paths, { nowMs });
+      // The audience check cdk synth makes, when the stack's audiences are known here.
+      const defined = opts.audiences !== undefined ? opts.audiences.split(',').map((a) => a.trim()).filter(Boolean) : audiencesInCdkJson();
+      if (defined) {
+        for (const { file, contract } of result.contracts) {
+          result.errors.push(...undefinedAudiences(contract, defined).map((i) => ({ file, path: i.path, message: i.message })));
+        }
+      }
       const valid = result.errors.length === 0;
       if (opts.json) {
         const report = {
@@ -145,7 +154,9 @@ function addValidateCommand(program: Command, io: CliIo): void {
         io.out(`${JSON.stringify(report, null, 2)}\n`);
       } else {
         const lines: string[] = [];
+        const failed = new Set(result.errors.map((e) => e.file));
         for (const { file, contract } of result.contracts) {
+          if (failed.has(file)) continue;
           const n = contract.spec.objectives.length;
           lines.push(`${file}: ok (${contract.metadata.name}, ${n} objective${n === 1 ? '' : 's'})`);
         }
@@ -165,6 +176,19 @@ function addValidateCommand(program: Command, io: CliIo): void {
       }
       if (!valid) throw new CliExit(EXIT_FAILED);
     });
+}
+
+/** The audience names `cdk.json` in the working directory defines (its `context.audiences`), if it defines any. */
+function audiencesInCdkJson(file = 'cdk.json'): string[] | undefined {
+  if (!existsSync(file)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file} is not valid JSON (${(err as Error).message}); fix it or give --audiences`);
+  }
+  const audiences = (parsed as { context?: { audiences?: unknown } } | null)?.context?.audiences;
+  return audiences !== null && typeof audiences === 'object' && !Array.isArray(audiences) ? Object.keys(audiences) : undefined;
 }
 
 function parseAsOf(text: string): number {
