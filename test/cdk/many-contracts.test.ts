@@ -1,7 +1,7 @@
 /**
  * Any number of contracts (issue 11 item 4): 1,000 generated contracts validate, synthesize (the define and
  * its size cap are gone: the contracts travel as contracts.json) and load in the evaluator, from the staged
- * asset. Times are measured by hand and reported in the README notes, never asserted here.
+ * asset. Times are measured by hand and reported in the README, never asserted here.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
