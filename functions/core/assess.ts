@@ -310,20 +310,35 @@ export function planObjective(contract: Contract, objective: Objective, prev: Le
 /**
  * Applies a datapoint budget across objectives (pure): every refresh is granted; rebuild stages are granted
  * in priority order (all `recent` stages first, then `fine`, then `coarse`), each objective's stages in their
- * own order, while the budget lasts. Returns, per plan, how many of its stages run this run.
+ * own order, while the budget lasts. A run that could grant no rebuild stage at all still grants the first
+ * waiting one (by the same priority), so a stage larger than the whole budget cannot starve its rebuild: the
+ * budget is overshot by at most one stage (at most about 45,000 datapoints, a 90-day window's coarse read).
+ * Returns, per plan, how many of its stages run this run.
  */
 export function grantStages(plans: ObjectivePlan[], budgetDatapoints: number): number[] {
   let left = budgetDatapoints;
   const granted: number[] = plans.map((p) => (p.stages[0]?.stage === 'refresh' ? 1 : 0));
   for (const p of plans) if (p.stages[0]?.stage === 'refresh') left -= p.stages[0].datapoints;
-  for (const stage of ['recent', 'fine', 'coarse'] as const) {
+  let grantedRebuild = false;
+  const rebuildStages = ['recent', 'fine', 'coarse'] as const;
+  for (const stage of rebuildStages) {
     plans.forEach((p, i) => {
       const next = p.stages[granted[i] as number];
       if (next?.stage !== stage) return;
       if (next.datapoints > left) return;
       left -= next.datapoints;
       granted[i] = (granted[i] as number) + 1;
+      grantedRebuild = true;
     });
+  }
+  if (!grantedRebuild) {
+    for (const stage of rebuildStages) {
+      const i = plans.findIndex((p, k) => p.stages[granted[k] as number]?.stage === stage);
+      if (i >= 0) {
+        granted[i] = (granted[i] as number) + 1;
+        break;
+      }
+    }
   }
   return granted;
 }
