@@ -4,18 +4,14 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ContractSchema, type Contract } from '../../functions/core/contract.ts';
 import { SloContracts, SloContractsConfigError } from '../../lib/index.ts';
 import { audienceFilterPolicyJson, audienceProblems, type AudienceDefinitions } from '../../lib/notify/audience-subscriptions.ts';
-import { Scratch, actionsOf, appWithoutBundling, logicalId, makeContract, policyStatements, resourcesOf, synthStack } from './fixtures.ts';
+import { actionsOf, appWithoutBundling, logicalId, makeContract, policyStatements, resourcesOf, synthStack, unvalidatedScratch } from './fixtures.ts';
+import { AUDIENCE_POLICY } from '../support/contracts.ts';
 
-const scratch = new Scratch();
-beforeAll(() => vi.stubEnv('CDK_VALIDATION', 'false'));
-afterAll(() => {
-  vi.unstubAllEnvs();
-  scratch.remove();
-});
+const scratch = unvalidatedScratch();
 
 const CHAT = 'arn:aws:sns:us-east-1:123456789012:team-chat';
 
@@ -26,14 +22,7 @@ export function webContract(): Contract {
     ...c,
     spec: {
       ...c.spec,
-      policy: {
-        tiers: [
-          { name: 'healthy', above: 50 },
-          { name: 'warning', above: 20, notify: ['leadership', 'team-web'] },
-          { name: 'frozen', above: 0, freeze: 'non-critical', notify: ['chat'] },
-          { name: 'exhausted', freeze: 'all' },
-        ],
-      },
+      policy: AUDIENCE_POLICY,
     },
   });
 }

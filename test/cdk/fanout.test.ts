@@ -8,18 +8,11 @@ import path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SloContractsStack } from '../../lib/slo-contracts-stack.ts';
-import { LEADERSHIP, Scratch, appWithoutBundling, logicalId, makeContract } from './fixtures.ts';
+import { LEADERSHIP, appWithoutBundling, logicalId, makeContract, unvalidatedScratch } from './fixtures.ts';
 
-const scratch = new Scratch();
-beforeAll(() => {
-  vi.stubEnv('CDK_VALIDATION', 'false');
-});
-afterAll(() => {
-  vi.unstubAllEnvs();
-  scratch.remove();
-});
+const scratch = unvalidatedScratch();
 
 describe('fan-out by contract shard', () => {
   // Five contracts of one objective, at most two objectives an invocation: three shards.

@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll, vi } from 'vitest';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ContractSchema, type Contract, type ContractInput } from '../../functions/core/contract.ts';
@@ -85,6 +86,23 @@ export class Scratch {
   remove(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * A Scratch for a test file whose synths skip CloudFormation template validation (CDK_VALIDATION=false, half
+ * the time; app.test.ts keeps one fully validated synth): the environment is restored and the folders removed
+ * after the file's tests.
+ */
+export function unvalidatedScratch(): Scratch {
+  const scratch = new Scratch();
+  beforeAll(() => {
+    vi.stubEnv('CDK_VALIDATION', 'false');
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    scratch.remove();
+  });
+  return scratch;
 }
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');

@@ -10,19 +10,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SloContractsStack } from '../../lib/slo-contracts-stack.ts';
-import { LEADERSHIP, Scratch, appWithoutBundling, standardContracts } from './fixtures.ts';
+import { LEADERSHIP, appWithoutBundling, standardContracts, unvalidatedScratch } from './fixtures.ts';
 
-const scratch = new Scratch();
-
-beforeAll(() => {
-  vi.stubEnv('CDK_VALIDATION', 'false');
-});
-afterAll(() => {
-  vi.unstubAllEnvs();
-  scratch.remove();
-});
+const scratch = unvalidatedScratch();
 
 interface Violation {
   ruleName: string;

@@ -8,18 +8,12 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SloContracts, SloContractsConfigError, type SloContractsProps } from '../../lib/index.ts';
-import { LEADERSHIP, Scratch, actionsOf, appWithoutBundling, logicalId, makeContract, policyStatements, synthStack as synthIn } from './fixtures.ts';
+import { LEADERSHIP, unvalidatedScratch, actionsOf, appWithoutBundling, logicalId, makeContract, policyStatements, synthStack as synthIn } from './fixtures.ts';
 
-const scratch = new Scratch();
+const scratch = unvalidatedScratch();
 const synthStack = (...args: Parameters<typeof synthIn> extends [unknown, ...infer R] ? R : never) => synthIn(scratch, ...args);
-
-beforeAll(() => vi.stubEnv('CDK_VALIDATION', 'false'));
-afterAll(() => {
-  vi.unstubAllEnvs();
-  scratch.remove();
-});
 
 const build = (props: Partial<SloContractsProps>) => () => {
   const stack = new Stack(appWithoutBundling(scratch.outdir()), 'Ops');

@@ -8,17 +8,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SloContracts } from '../../lib/slo-contracts.ts';
 import { logicalIdForPath } from '../../lib/private/logical-id.ts';
-import { LEADERSHIP, REPO_ROOT, Scratch, appWithoutBundling, standardContracts } from './fixtures.ts';
+import { LEADERSHIP, REPO_ROOT, appWithoutBundling, standardContracts, unvalidatedScratch } from './fixtures.ts';
 
-const scratch = new Scratch();
-beforeAll(() => vi.stubEnv('CDK_VALIDATION', 'false'));
-afterAll(() => {
-  vi.unstubAllEnvs();
-  scratch.remove();
-});
+const scratch = unvalidatedScratch();
 
 /** Types whose replacement would lose data, confirmations, logs or in-flight messages. */
 const KEPT = new Set([

@@ -7,21 +7,13 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadContractsOrThrow } from '../../functions/contracts/loader.ts';
 import { SloContracts, SloContractsConfigError } from '../../lib/index.ts';
-import { LEADERSHIP, Scratch, actionsOf, appWithoutBundling, codePipelineArns, logicalId, makeContract, policyStatements, resourcesOf, synthStack as synthIn, withOperator } from './fixtures.ts';
+import { LEADERSHIP, unvalidatedScratch, actionsOf, appWithoutBundling, codePipelineArns, logicalId, makeContract, policyStatements, resourcesOf, synthStack as synthIn, withOperator } from './fixtures.ts';
 
-const scratch = new Scratch();
+const scratch = unvalidatedScratch();
 const synthStack = (...args: Parameters<typeof synthIn> extends [unknown, ...infer R] ? R : never) => synthIn(scratch, ...args);
-
-beforeAll(() => {
-  vi.stubEnv('CDK_VALIDATION', 'false');
-});
-afterAll(() => {
-  vi.unstubAllEnvs();
-  scratch.remove();
-});
 
 const pipelineStatements = (template: Template) =>
   policyStatements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('codepipeline:')));

@@ -17,7 +17,7 @@ import { evaluate } from '../../functions/usecases/evaluate.ts';
 import { sendWeeklyReport } from '../../functions/usecases/report.ts';
 import type { AudienceDefinitions } from '../../lib/notify/audience-subscriptions.ts';
 import { Scratch, logicalId, synthStack } from '../cdk/fixtures.ts';
-import { checkout, HOUR, MIN, T0 } from '../support/contracts.ts';
+import { checkout, HOUR, MIN, T0, AUDIENCE_POLICY } from '../support/contracts.ts';
 import { MOTO_CREDENTIALS, MOTO_REGION, motoAvailable, startMoto, drainEnvelopes, type Moto, type SnsEnvelope } from '../support/moto.ts';
 import { world } from '../support/world.ts';
 
@@ -33,14 +33,7 @@ const WEB: Contract = ContractSchema.parse({
   ...base,
   spec: {
     ...base.spec,
-    policy: {
-      tiers: [
-        { name: 'healthy', above: 50 },
-        { name: 'warning', above: 20, notify: ['leadership', 'team-web'] },
-        { name: 'frozen', above: 0, freeze: 'non-critical', notify: ['chat'] },
-        { name: 'exhausted', freeze: 'all' },
-      ],
-    },
+    policy: AUDIENCE_POLICY,
   },
 });
 

@@ -15,6 +15,16 @@ export const SIGN_OFFS: Spec['signedOff'] = [
   { role: 'business', by: 'Kim Park', on: '2026-11-05' },
 ];
 
+/** A policy whose tiers name audiences: warning tells leadership and team-web, frozen tells chat. */
+export const AUDIENCE_POLICY = {
+  tiers: [
+    { name: 'healthy', above: 50 },
+    { name: 'warning', above: 20, notify: ['leadership', 'team-web'] },
+    { name: 'frozen', above: 0, freeze: 'non-critical' as const, notify: ['chat'] },
+    { name: 'exhausted', freeze: 'all' as const },
+  ],
+};
+
 export function checkoutInput(spec: Partial<Spec> = {}, name = 'checkout'): ContractInput {
   return {
     apiVersion: 'slo-contracts/v1',
